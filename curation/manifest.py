@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from curation.errors import UserError
 from curation.yamlfile import read_yaml, validate
@@ -131,39 +131,6 @@ class Manifest(Strict):
         return next((s for s in self.sources if s.id == source_id), None)
 
 
-# --- pipelines -------------------------------------------------------------------------------------
-
-
-class SourceRef(Strict):
-    """A pipeline's reference to a sources.yaml entry, with the fields a user usually overrides."""
-
-    use: Annotated[str, Field(pattern=SLUG)]
-    location: str | None = None
-    languages: list[LanguageCode] | None = None
-    format: Format | None = None
-
-
-def _source_tag(v: Any) -> str:
-    if isinstance(v, dict):
-        return "reference" if "use" in v else "inline"
-    return "reference" if isinstance(v, SourceRef) else "inline"
-
-
-PipelineSource = Annotated[
-    Annotated[SourceRef, Tag("reference")] | Annotated[Source, Tag("inline")], Discriminator(_source_tag)
-]
-
-
-class Pipeline(Strict):
-    name: Annotated[str, Field(pattern=SLUG)]
-    seed: int = 0
-    manifest: str | None = None  # sources.yaml to resolve `use:` against; default: the bundled one
-    sources: Annotated[list[PipelineSource], Field(min_length=1)]
-    stages: dict[str, Any] = {}  # validated by curation.stages.StagesConfig
-    tokenizer: dict[str, Any] | None = None
-    mixture: str | None = None
-
-
 # --- loading ---------------------------------------------------------------------------------------
 
 
@@ -175,7 +142,7 @@ def sample_dir() -> Path:
     return Path(str(resources.files("curation") / "sample"))
 
 
-def _describe_manifest(data: Any) -> Any:
+def describe_entry(data: Any) -> Any:
     def describe(loc: tuple) -> tuple[str, tuple]:
         if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
             try:
@@ -194,7 +161,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping with a 'sources' list")
-    manifest = validate(Manifest, data, path, lines, _describe_manifest(data))
+    manifest = validate(Manifest, data, path, lines, describe_entry(data))
     return manifest
 
 
@@ -224,51 +191,3 @@ def expand_location(location: str) -> list[str]:
     if os.path.isdir(location):
         return sorted(str(p) for p in Path(location).rglob("*") if p.is_file())
     return [location] if os.path.isfile(location) else []
-
-
-class ResolvedPipeline(BaseModel):
-    """A pipeline with every source fully resolved (references merged, locations absolute)."""
-
-    model_config = ConfigDict(frozen=True)
-    path: str | None
-    pipeline: Pipeline
-    sources: list[Source]
-
-
-def load_pipeline(path: str | Path) -> ResolvedPipeline:
-    path = Path(path)
-    data, lines = read_yaml(path)
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a mapping with 'name' and 'sources'")
-    pipeline = validate(Pipeline, data, path, lines, _describe_manifest(data))
-    base = path.parent.resolve()
-    manifest_path = resolve_location(pipeline.manifest, base) if pipeline.manifest else None
-    manifest = load_manifest(manifest_path)
-    manifest_base = Path(manifest_path).parent if manifest_path else bundled_manifest_path().parent
-    sources: list[Source] = []
-    for i, entry in enumerate(pipeline.sources):
-        line = lines.get(("sources", i))
-        where = f"{path}:{line}" if line else str(path)
-        if isinstance(entry, SourceRef):
-            src = manifest.get(entry.use)
-            if src is None:
-                raise UserError(f"{where}: source #{i + 1}: field 'use': no source '{entry.use}' in {manifest_path or 'the bundled sources.yaml'}")
-            update: dict[str, Any] = {}
-            if entry.location:
-                update["location"] = resolve_location(entry.location, base)
-            else:
-                update["location"] = resolve_location(src.location, manifest_base)
-            if entry.languages:
-                extra = sorted(set(entry.languages) - set(src.languages))
-                if extra:
-                    raise UserError(f"{where}: source '{entry.use}': field 'languages': {extra} not among the source's languages {src.languages}")
-                update["languages"] = list(entry.languages)
-            if entry.format:
-                update["format"] = entry.format
-            src = src.model_copy(update=update)
-        else:
-            src = entry.model_copy(update={"location": resolve_location(entry.location, base)})
-        if any(s.id == src.id for s in sources):
-            raise UserError(f"{where}: source '{src.id}': field 'use': the source appears twice in the pipeline")
-        sources.append(src)
-    return ResolvedPipeline(path=str(path.resolve()), pipeline=pipeline, sources=sources)

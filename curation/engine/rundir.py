@@ -1,0 +1,75 @@
+"""The run directory layout (design.md "Run directory") and atomic file writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+TMP_MARK = ".tmp-"
+
+
+class RunDir:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def run_json(self) -> Path:
+        return self.root / "run.json"
+
+    def ledger(self, phase: str) -> Path:
+        return self.root / "ledger" / phase
+
+    def docs(self, source: str | None = None) -> Path:
+        return self.root / "docs" / source if source else self.root / "docs"
+
+    def rejected(self, source: str | None = None) -> Path:
+        return self.root / "rejected" / source if source else self.root / "rejected"
+
+    def quarantine(self, source: str | None = None) -> Path:
+        return self.root / "quarantine" / source if source else self.root / "quarantine"
+
+    @property
+    def stats(self) -> Path:
+        return self.root / "stats"
+
+    def clean_temporaries(self) -> int:
+        """Remove files a killed run left under a temporary name. Returns how many."""
+        n = 0
+        if self.root.exists():
+            for p in self.root.rglob(f"*{TMP_MARK}*"):
+                if p.is_file():
+                    p.unlink()
+                    n += 1
+        return n
+
+    def wipe(self) -> None:
+        if self.root.exists():
+            shutil.rmtree(self.root)
+
+
+def tmp_path(final: Path) -> Path:
+    """A unique temporary name next to `final`; renamed onto it once complete."""
+    return final.with_name(f"{final.name}{TMP_MARK}{uuid.uuid4().hex[:12]}")
+
+
+def commit(tmp: Path, final: Path) -> None:
+    os.replace(tmp, final)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path(path)
+    with open(tmp, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+    commit(tmp, path)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Deterministic JSON (sorted keys, fixed indentation) written atomically."""
+    write_atomic(path, json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

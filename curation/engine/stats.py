@@ -1,0 +1,105 @@
+"""Merge per-part ledger entries into run statistics, and reconcile every input record.
+
+Accounting rule (design.md): each input record is in exactly one of kept, rejected or quarantined. The
+check counts rows in the files actually written (parquet footers), not the tasks' own tallies, and
+compares them with the records the readers met.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow.parquet as pq
+
+from curation.engine.rundir import RunDir, write_atomic, write_json
+
+
+def merge_stage_stats(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """{stage: {source: {language: {docs_in, bytes_in, docs_out, bytes_out, dropped: {reason: n}}}}}"""
+    merged: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
+    for e in entries:
+        for stage, langs in e["stages"].items():
+            for lang, cell in langs.items():
+                acc = merged[stage][e["source"]].setdefault(lang, {"docs_in": 0, "bytes_in": 0, "docs_out": 0, "bytes_out": 0, "dropped": {}})
+                for k in ("docs_in", "bytes_in", "docs_out", "bytes_out"):
+                    acc[k] += cell[k]
+                for reason, n in cell["dropped"].items():
+                    acc["dropped"][reason] = acc["dropped"].get(reason, 0) + n
+    return {stage: {src: dict(sorted(langs.items())) for src, langs in sorted(srcs.items())} for stage, srcs in merged.items()}
+
+
+def merge_timing(entries: Iterable[dict[str, Any]]) -> dict[str, float]:
+    total: dict[str, float] = defaultdict(float)
+    for e in entries:
+        for stage, s in e.get("seconds", {}).items():
+            total[stage] += s
+    return {k: round(v, 3) for k, v in sorted(total.items())}
+
+
+def _rows(folder: Path) -> int:
+    if not folder.exists():
+        return 0
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet")))
+
+
+def reconcile(run: RunDir, entries: list[dict[str, Any]], sources: list[str]) -> dict[str, Any]:
+    """Per source: records read vs rows kept + rejected + quarantined on disk. `ok` is False on any gap."""
+    by_source: dict[str, dict[str, int]] = {s: {"records": 0, "kept": 0, "rejected": 0, "quarantined": 0} for s in sources}
+    for e in entries:
+        acc = by_source[e["source"]]
+        for k in acc:
+            acc[k] += e[k]
+    report: dict[str, Any] = {"sources": {}, "ok": True}
+    for src, tally in by_source.items():
+        on_disk = {"kept": _rows(run.docs(src)), "rejected": _rows(run.rejected(src)), "quarantined": _rows(run.quarantine(src))}
+        accounted = sum(on_disk.values())
+        ok = accounted == tally["records"] and all(on_disk[k] == tally[k] for k in on_disk)
+        report["sources"][src] = {"records": tally["records"], **on_disk, "accounted": accounted, "ok": ok}
+        report["ok"] &= ok
+    totals = {k: sum(v[k] for v in report["sources"].values()) for k in ("records", "kept", "rejected", "quarantined", "accounted")}
+    report["total"] = totals
+    return report
+
+
+def summary_rows(stage_stats: dict[str, Any], order: list[str]) -> list[dict[str, Any]]:
+    """One row per source x language: what was read, what each stage dropped, what was kept."""
+    keys: set[tuple[str, str]] = set()
+    for srcs in stage_stats.values():
+        for src, langs in srcs.items():
+            keys.update((src, lang) for lang in langs)
+    rows = []
+    for src, lang in sorted(keys):
+        row: dict[str, Any] = {"source": src, "language": lang}
+        read = stage_stats.get("read", {}).get(src, {}).get(lang)
+        row["read_docs"] = read["docs_out"] + sum(read["dropped"].values()) if read else 0
+        for stage in order:
+            cell = stage_stats.get(stage, {}).get(src, {}).get(lang)
+            row[f"dropped_{stage}"] = sum(cell["dropped"].values()) if cell else 0
+        last = None
+        for stage in ["read", *order]:
+            cell = stage_stats.get(stage, {}).get(src, {}).get(lang)
+            if cell and (cell["docs_in"] or cell["docs_out"] or stage == "read"):
+                last = cell
+        row["kept_docs"] = last["docs_out"] if last else 0
+        row["kept_bytes"] = last["bytes_out"] if last else 0
+        rows.append(row)
+    return rows
+
+
+def write_stats(run: RunDir, entries: list[dict[str, Any]], stage_order: list[str], reconciliation: dict[str, Any]) -> dict[str, Any]:
+    stage_stats = merge_stage_stats(entries)
+    write_json(run.stats / "stages.json", {"order": ["read", *stage_order], "stages": stage_stats})
+    write_json(run.stats / "timing.json", {"seconds": merge_timing(entries)})
+    write_json(run.stats / "reconciliation.json", reconciliation)
+    rows = summary_rows(stage_stats, stage_order)
+    if rows:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        write_atomic(run.stats / "summary.csv", buf.getvalue())
+    return stage_stats

@@ -1,0 +1,209 @@
+"""The per-part task: read a part, run the per-document stages, write kept/rejected/quarantined rows.
+
+Pure function of (part, context): the same part always gives the same bytes, whichever worker runs it
+and however often it is retried. Outputs go to temporary names and are renamed, then the ledger marker
+is written last.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curation.engine.ledger import Ledger
+from curation.engine.rundir import RunDir, commit, tmp_path
+from curation.errors import UserError
+from curation.manifest import Source
+from curation.readers import Part, read_part
+from curation.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
+from curation.stages import Stage, StagesConfig
+
+DOCUMENTS_PHASE = "documents"
+UNDETERMINED = "und"  # language key in stats before language identification has run
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a worker needs, shipped once to the cluster (ray.put)."""
+
+    run_dir: str
+    sources: dict[str, Source]
+    stages: StagesConfig
+    fingerprint: str
+    seed: int = 0
+
+    @property
+    def docs_schema(self) -> pa.Schema:
+        return documents_schema(self.stages.stage_columns())
+
+    @property
+    def rejected_schema(self) -> pa.Schema:
+        return rejected_schema(self.docs_schema, ids_only=self.stages.read.rejected == "ids")
+
+
+# Stages are built and set up once per worker process and reused by every part it runs.
+_STAGE_CACHE: dict[str, list[Stage]] = {}
+
+
+def _stages(ctx: RunContext) -> list[Stage]:
+    if ctx.fingerprint not in _STAGE_CACHE:
+        stages = ctx.stages.build()
+        for s in stages:
+            s.setup()
+        _STAGE_CACHE[ctx.fingerprint] = stages
+    return _STAGE_CACHE[ctx.fingerprint]
+
+
+class _LazyParquet:
+    """A parquet file opened on the first non-empty table, written under a temporary name."""
+
+    def __init__(self, final: Path, schema: pa.Schema):
+        self.final, self.schema = final, schema
+        self.tmp: Path | None = None
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        if self.writer is None:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = tmp_path(self.final)
+            self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.writer.write_table(conform(table, self.schema))
+        self.rows += table.num_rows
+
+    def close(self) -> str | None:
+        if self.writer is None:
+            return None
+        self.writer.close()
+        commit(self.tmp, self.final)  # type: ignore[arg-type]
+        return str(self.final)
+
+
+class _Stats:
+    """Per stage, per language: documents and bytes in and out, drops by reason; time per stage."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(_empty_cell))
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def count(self, stage: str, key: str, table: pa.Table) -> None:
+        for lang, (docs, nbytes) in _by_language(table).items():
+            cell = self.stages[stage][lang]
+            cell[f"docs_{key}"] += docs
+            cell[f"bytes_{key}"] += nbytes
+
+    def drops(self, stage: str, table: pa.Table, reasons: list[str]) -> None:
+        for lang, reason in zip(table["language"].to_pylist(), reasons):
+            d = self.stages[stage][lang or UNDETERMINED]["dropped"]
+            d[reason] = d.get(reason, 0) + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {stage: {lang: dict(cell) for lang, cell in sorted(langs.items())} for stage, langs in self.stages.items()}
+
+
+def _empty_cell() -> dict[str, Any]:
+    return {"docs_in": 0, "bytes_in": 0, "docs_out": 0, "bytes_out": 0, "dropped": {}}
+
+
+def _by_language(table: pa.Table) -> dict[str, tuple[int, int]]:
+    if table.num_rows == 0:
+        return {}
+    langs = pc.fill_null(table["language"], UNDETERMINED)
+    t = pa.table({"language": langs, "bytes": pc.binary_length(table["text"])})
+    agg = t.group_by("language").aggregate([("bytes", "count"), ("bytes", "sum")])
+    return {lang: (int(n), int(b or 0)) for lang, n, b in zip(agg["language"].to_pylist(), agg["bytes_count"].to_pylist(), agg["bytes_sum"].to_pylist())}
+
+
+def _with_rejection(table: pa.Table, stage: str, reasons: list[str]) -> pa.Table:
+    return table.append_column("stage", pa.array([stage] * table.num_rows, pa.string())).append_column("reason", pa.array(reasons, pa.string()))
+
+
+def _test_pause(part: Part) -> None:
+    """Fault-injection hook for the resume tests: CURATION_TEST_PAUSE="<key substring>:<seconds>:<marker>"
+    makes the first attempt at a matching part write its pid to <marker> and sleep, so that a test can
+    kill -9 the worker or the driver at a known point. Unset in normal runs."""
+    spec = os.environ.get("CURATION_TEST_PAUSE")
+    if not spec:
+        return
+    needle, seconds, marker = spec.split(":", 2)
+    if needle in part.key and not os.path.exists(marker):
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(float(seconds))
+
+
+def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
+    """Run one part end to end. Returns the ledger entry (also written as the completion marker)."""
+    _test_pause(part)
+    run = RunDir(ctx.run_dir)
+    source = ctx.sources[part.source]
+    stages = [s for s in _stages(ctx) if s.applies_to(source)]
+    docs_w = _LazyParquet(run.docs(source.id) / f"{part.slug}.parquet", ctx.docs_schema)
+    rej_w = _LazyParquet(run.rejected(source.id) / f"{part.slug}.parquet", ctx.rejected_schema)
+    quar_w = _LazyParquet(run.quarantine(source.id) / f"{part.slug}.parquet", QUARANTINE_SCHEMA)
+    stats = _Stats()
+    records = raw_bytes = quarantined = 0
+    t_read = time.perf_counter()
+    for batch in read_part(source, part, ctx.stages.read.batch_records):
+        stats.seconds["read"] += time.perf_counter() - t_read
+        records += batch.records
+        raw_bytes += batch.raw_bytes
+        quarantined += batch.quarantined.num_rows
+        quar_w.write(batch.quarantined)
+        rej_w.write(batch.rejected)
+        stats.count("read", "out", batch.docs)
+        if batch.rejected.num_rows:
+            stats.drops("read", batch.rejected, batch.rejected["reason"].to_pylist())
+        table = batch.docs
+        for stage in stages:
+            if table.num_rows == 0:
+                break
+            t0 = time.perf_counter()
+            stats.count(stage.name, "in", table)
+            out = stage.process(table, source)
+            keep = pa.array([r is None for r in out.reasons], pa.bool_())
+            dropped = out.table.filter(pc.invert(keep))
+            if dropped.num_rows:
+                reasons = [r for r in out.reasons if r is not None]
+                stats.drops(stage.name, dropped, reasons)
+                rej_w.write(_with_rejection(dropped, stage.name, reasons))
+            table = out.table.filter(keep)
+            stats.count(stage.name, "out", table)
+            stats.seconds[stage.name] += time.perf_counter() - t0
+        docs_w.write(table)
+        t_read = time.perf_counter()
+    entry = {
+        "part": part.key,
+        "source": part.source,
+        "file": part.relpath,
+        "range": None if part.start is None else [part.start, part.end],
+        "fingerprint": ctx.fingerprint,
+        "records": records,
+        "raw_bytes": raw_bytes,
+        "kept": docs_w.rows,
+        "rejected": rej_w.rows,
+        "quarantined": quarantined,
+        "stages": stats.to_json(),
+        "outputs": [os.path.relpath(p, run.root) for p in (docs_w.close(), rej_w.close(), quar_w.close()) if p],
+        "seconds": {k: round(v, 6) for k, v in stats.seconds.items()},
+    }
+    Ledger(run.ledger(DOCUMENTS_PHASE) / source.id).mark_done(part.slug, entry)
+    return entry
+
+
+def run_part_safely(part: Part, ctx: RunContext) -> dict[str, Any]:
+    """Task entry point. User errors (bad field mapping, ...) are returned, not raised: retrying them
+    cannot help. Anything else raises, and the executor's retries apply."""
+    try:
+        return process_part(part, ctx)
+    except UserError as e:
+        return {"part": part.key, "error": str(e), "retryable": False}

@@ -1,0 +1,129 @@
+"""`curate run`: resolve a pipeline, plan parts, run the per-document stages on Ray, reconcile.
+
+Resumable: a rerun of the same run directory skips parts whose ledger marker exists and redoes the rest;
+a run directory made with a different configuration is refused (use --force or another --name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from curation import __version__
+from curation.engine.executor import ensure_ray, run_tasks
+from curation.engine.ledger import Ledger
+from curation.engine.rundir import RunDir, write_json
+from curation.engine.stats import reconcile, write_stats
+from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
+from curation.errors import RunFailed, UserError
+from curation.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
+from curation.readers import Part, plan_parts
+
+
+@dataclass
+class RunResult:
+    run: RunDir
+    reconciliation: dict[str, Any]
+    stage_stats: dict[str, Any]
+    stage_order: list[str]
+    parts: int
+    skipped: int
+
+
+def fingerprint(rp: ResolvedPipeline) -> str:
+    """What determines the outputs: resolved sources, stage parameters, seed (not names or paths of runs)."""
+    payload = {
+        "sources": [s.model_dump(mode="json") for s in rp.sources],
+        "stages": rp.pipeline.stages.model_dump(mode="json"),
+        "seed": rp.pipeline.seed,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"curation": __version__, "python": platform.python_version()}
+    for pkg in ("pyarrow", "ray", "trafilatura", "ftfy", "warcio", "zstandard", "pydantic"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def run_pipeline(
+    pipeline: str | Path | None = None,
+    *,
+    name: str | None = None,
+    runs_dir: str | Path = "runs",
+    ray_address: str | None = None,
+    num_cpus: int | None = None,
+    force: bool = False,
+    log=print,
+) -> RunResult:
+    rp = load_pipeline(pipeline or demo_pipeline_path())
+    run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
+    fp = fingerprint(rp)
+    if force:
+        run.wipe()
+    if run.run_json.exists():
+        previous = json.loads(run.run_json.read_text())
+        if previous.get("fingerprint") != fp:
+            raise UserError(f"{run.root}: this run directory was made with a different pipeline configuration; use --force to start over or --name for a new run")
+    run.root.mkdir(parents=True, exist_ok=True)
+    removed = run.clean_temporaries()
+    if removed:
+        log(f"removed {removed} temporary file(s) left by an interrupted run")
+
+    stages = rp.pipeline.stages
+    stage_order = [s.name for s in stages.build()]
+    parts: list[Part] = []
+    for src in rp.sources:
+        parts.extend(plan_parts(src, stages.read.max_part_bytes))
+    ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
+    todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    meta = {
+        "name": run.root.name,
+        "pipeline_file": rp.path,
+        "pipeline": rp.pipeline.model_dump(mode="json"),
+        "sources": [s.model_dump(mode="json") for s in rp.sources],
+        "seed": rp.pipeline.seed,
+        "fingerprint": fp,
+        "versions": _versions(),
+        "stages": {DOCUMENTS_PHASE: {"order": stage_order, "status": "running", "parts": len(parts)}},
+        "started": started,
+    }
+    write_json(run.run_json, meta)
+    log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+
+    ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
+    if todo:
+        ensure_ray(ray_address, num_cpus)
+        failures = run_tasks(run_part_safely, todo, ctx, label="documents")
+        if failures:
+            meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
+            meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.part.describe(), "error": f.error} for f in failures]
+            write_json(run.run_json, meta)
+            lines = [f"part {f.part.describe()}: {f.error}" for f in failures[:20]]
+            more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
+            raise RunFailed(f"{len(failures)} of {len(parts)} parts failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
+
+    entries = []
+    for p in parts:
+        if not ledgers[p.source].is_done(p.slug):
+            raise RunFailed(f"part {p.describe()} has no completion marker after the run")
+        entries.append(ledgers[p.source].read(p.slug))
+    report = reconcile(run, entries, [s.id for s in rp.sources])
+    stage_stats = write_stats(run, entries, stage_order, report)
+    meta["stages"][DOCUMENTS_PHASE]["status"] = "done" if report["ok"] else "failed"
+    meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    write_json(run.run_json, meta)
+    return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))
