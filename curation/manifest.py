@@ -161,8 +161,31 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping with a 'sources' list")
+    _check_unique_ids(data, path, lines)
     manifest = validate(Manifest, data, path, lines, describe_entry(data))
     return manifest
+
+
+def _check_unique_ids(data: dict, path: Path, lines: dict[tuple, int]) -> None:
+    """Duplicate ids, reported at the repeated entry's line (the Manifest validator alone can only say
+    "top level", as its error has no location inside the file)."""
+    entries = data.get("sources")
+    if not isinstance(entries, list):
+        return
+    first: dict[str, int] = {}
+    messages = []
+    for i, entry in enumerate(entries):
+        sid = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(sid, str):
+            continue
+        if sid in first:
+            line = lines.get(("sources", i, "id")) or lines.get(("sources", i))
+            where = f"{path}:{line}" if line else str(path)
+            messages.append(f"{where}: source '{sid}': field 'id': duplicate source id (first used at line {lines.get(('sources', first[sid], 'id'))})")
+        else:
+            first[sid] = i
+    if messages:
+        raise UserError("\n".join(messages))
 
 
 def resolve_location(location: str, base_dir: Path) -> str:

@@ -245,7 +245,7 @@ class Sample:
 
     def profile(self, kind: str | None = None) -> tuple[tuple[int, int], tuple[int, int]]:
         kind = kind or self.rng.choices(["short", "medium", "long"], [15, 65, 20])[0]
-        return {"short": ((2, 2), (2, 2)), "medium": ((2, 6), (2, 4)), "long": ((6, 10), (3, 4)),
+        return {"short": ((2, 2), (2, 2)), "medium": ((2, 6), (2, 4)), "long": ((7, 10), (4, 5)),
                 "legal": ((4, 10), (1, 3)), "brief": ((1, 2), (2, 3))}[kind]
 
     def compose(self, lang: str, kind: str | None = None, pool: str = "prose",
@@ -285,6 +285,36 @@ class Sample:
         words = text.split()[: self.rng.randint(4, 8)]
         t = " ".join(words).rstrip(".,;:")
         return t[0].upper() + t[1:] if t else t
+
+    def bp_lines(self, lang: str, n: int) -> list[str]:
+        """Web boilerplate: the fixed lines of {lang}.boilerplate.txt mixed with templated ones
+        (link titles, dates, tag lists), so boilerplate pages are not all near-copies."""
+        r = self.rng
+        out: list[str] = []
+        for _ in range(n):
+            x = r.random()
+            if x < 0.45:
+                out.append(r.choice(self.boiler[lang]))
+            elif x < 0.75:
+                out.append("» " + self.title_of(self.paragraph(self.prose[lang], 1, set()), lang))
+            elif x < 0.85:
+                out.append(f"{r.randint(1, 28):02d}/{r.randint(1, 12):02d}/{r.randint(2015, 2024)}")
+            else:
+                out.append(" ".join("#" + w for w in r.sample(self.vocab[lang], r.randint(2, 5))))
+        return list(dict.fromkeys(out))
+
+    def spam_line_en(self) -> str:
+        r = self.rng
+        line = r.choice(self.spam_en)
+        x = r.random()
+        if x < 0.4:
+            toks = line.split()
+            r.shuffle(toks)
+            line = " ".join(toks)
+        elif x < 0.7:
+            kw = r.choice(self.vocab["en"])
+            line = line + " " + " ".join([kw.upper() if r.random() < 0.5 else kw] * r.randint(2, 6))
+        return line
 
     # ---- bookkeeping
     def doc(self, file: str, id_, text: str, lang: str, exempt: bool = False) -> None:
@@ -389,7 +419,7 @@ class Sample:
 
     def spammy_lines(self, lang: str, n: int) -> list[str]:
         if lang == "en":
-            return [self.rng.choice(self.spam_en) for _ in range(n)]
+            return [self.spam_line_en() for _ in range(n)]
         if lang in ("es", "ca", "gl"):
             return [self.spanish_spam_line() for _ in range(n)]
         return self.rng.sample(self.boiler[lang], min(n, len(self.boiler[lang])))
@@ -585,10 +615,10 @@ class Sample:
                 score = r.uniform(2.55, 4.8)
             else:
                 if kind == "spam":
-                    text = "\n".join(r.choice(self.spam_en) for _ in range(r.randint(3, 12)))
+                    text = "\n".join(self.spam_line_en() for _ in range(r.randint(3, 12)))
                     exempt = True
                 elif kind == "boilerplate":
-                    bp = r.sample(self.boiler["en"], min(len(self.boiler["en"]), r.randint(8, 20)))
+                    bp = self.bp_lines("en", r.randint(10, 24))
                     text = "\n".join(bp) + "\n\n" + self.compose("en", "brief", register=False)
                     exempt = True
                 else:
@@ -825,8 +855,7 @@ class Sample:
                 self.plant(rel, id_, "wrong_language", label="es", true_language=arg)
                 self.doc(rel, id_, text, arg)
             elif kind == "boilerplate":
-                bp = self.boiler["es"]
-                pars = r.sample(bp, min(len(bp), r.randint(12, 25)))
+                pars = self.bp_lines("es", r.randint(14, 30))
                 kinds = ["bp"] * len(pars)
                 if r.random() < 0.7:
                     p = self.paragraph(self.prose["es"], r.randint(1, 2), set())
@@ -882,9 +911,12 @@ class Sample:
             return [r.choice("★✔►$#*=") * r.randint(5, 20) + " " + r.choice(ES_SPAM_PHRASES) + " " +
                     r.choice("★✔◄$#*=") * r.randint(5, 20) for _ in range(r.randint(3, 7))]
         if style == "very_short":
-            return [r.choice(["Hola", "Hola!!", "hola hola", "Hola :)", "ok"])]
+            left = [x for x in ["Hola", "Hola!!", "hola hola", "Hola :)", "ok"] if x not in self.used_ids]
+            x = r.choice(left)
+            self.used_ids.add(x)
+            return [x]
         if style == "en_spam":
-            return [r.choice(self.spam_en) for _ in range(r.randint(3, 8))]
+            return [self.spam_line_en() for _ in range(r.randint(3, 8))]
         return [self.spanish_spam_line() for _ in range(r.randint(4, 9))]
 
     # ======================================================================== EurLex
@@ -958,12 +990,12 @@ class Sample:
             self.plant(rel, rec["id"], "near_duplicate", of=src["id"], of_file=rel, edit=how, jaccard5=j)
         for _ in range(4):  # mixed Catalan/Spanish, Spanish dominant
             while True:
-                es_part = self.compose("es", "medium", register=False).split("\n\n")
-                ca_part = self.compose("ca", "short", register=False).split("\n\n")[:1]
+                es_part = self.compose("es", "brief", register=False).split("\n\n")
+                ca_part = self.compose("ca", "brief", register=False).split("\n\n")[:1]
                 pars = es_part + ca_part
                 es_chars = sum(len(p) for p in es_part)
                 frac = es_chars / sum(len(p) for p in pars)
-                if 0.55 <= frac <= 0.9 and len(es_part) >= 2:
+                if 0.55 <= frac <= 0.75:
                     break
             r.shuffle(pars)
             text = "\n\n".join(pars)
@@ -997,7 +1029,8 @@ class Sample:
 
     def html_page(self, lang: str, site: dict, title: str, pars: list[str], related: list[str],
                   charset: str = "utf-8", extra_links: list[str] | None = None) -> str:
-        e = html.escape
+        def e(x: str) -> str:
+            return html.escape(x, quote=False)
         nav = "\n".join(f'      <li><a href="/{slug(x)}">{e(x)}</a></li>' for x in site["nav"])
         body = "\n".join(f"      <p>{e(p)}</p>" for p in pars)
         rel = "\n".join(f'        <li><a href="/{slug(x)}">{e(x)}</a></li>' for x in related)
@@ -1096,15 +1129,14 @@ class Sample:
                 text, j = self.near_dup(src["text"], lang, "typos")
                 edit = "boilerplate_changed+typos"
             pg = article_page(lang, r.choice(other), text, kind="near")
-            pg.update(of=src, edit=edit, jaccard5=j)
+            pg.update(of=src, edit=edit, jaccard5=j)  # Jaccard of the article texts
             pages.append(pg)
         for _ in range(10):  # boilerplate-heavy pages
             lang = r.choice(["es", "es", "ca", "gl", "eu"])
             site = r.choice(sites[lang])
-            bp = self.boiler[lang]
-            links = [r.choice(bp) for _ in range(r.randint(30, 60))]
+            links = self.bp_lines(lang, r.randint(30, 60))
             pars = [self.paragraph(self.prose[lang], 1, set())] if r.random() < 0.6 else []
-            title = r.choice(bp)
+            title = r.choice(self.boiler[lang])
             pages.append({"kind": "boilerplate", "lang": lang, "site": site, "text": "\n\n".join(pars),
                           "url": self.url(lang, site["domain"]), "status": 200,
                           "ctype": "text/html; charset=utf-8",

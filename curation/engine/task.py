@@ -128,22 +128,27 @@ def _with_rejection(table: pa.Table, stage: str, reasons: list[str]) -> pa.Table
     return table.append_column("stage", pa.array([stage] * table.num_rows, pa.string())).append_column("reason", pa.array(reasons, pa.string()))
 
 
-def _test_pause(part: Part) -> None:
-    """Fault-injection hook for the resume tests: CURATION_TEST_PAUSE="<key substring>:<seconds>:<marker>"
-    makes the first attempt at a matching part write its pid to <marker> and sleep, so that a test can
-    kill -9 the worker or the driver at a known point. Unset in normal runs."""
+def _test_hooks(part: Part) -> None:
+    """Fault injection for the resume and retry tests; both variables are unset in normal runs.
+
+    CURATION_TEST_PAUSE="<key substring>:<seconds>:<marker>": the first attempt at a matching part
+    writes its pid to <marker> and sleeps, so a test can kill -9 the worker or the driver at a known point.
+    CURATION_TEST_FAIL="<key substring>": every attempt at a matching part raises.
+    """
     spec = os.environ.get("CURATION_TEST_PAUSE")
-    if not spec:
-        return
-    needle, seconds, marker = spec.split(":", 2)
-    if needle in part.key and not os.path.exists(marker):
-        Path(marker).write_text(str(os.getpid()))
-        time.sleep(float(seconds))
+    if spec:
+        needle, seconds, marker = spec.split(":", 2)
+        if needle in part.key and not os.path.exists(marker):
+            Path(marker).write_text(str(os.getpid()))
+            time.sleep(float(seconds))
+    fail = os.environ.get("CURATION_TEST_FAIL")
+    if fail and fail in part.key:
+        raise RuntimeError(f"injected failure for {part.key}")
 
 
 def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
     """Run one part end to end. Returns the ledger entry (also written as the completion marker)."""
-    _test_pause(part)
+    _test_hooks(part)
     run = RunDir(ctx.run_dir)
     source = ctx.sources[part.source]
     stages = [s for s in _stages(ctx) if s.applies_to(source)]

@@ -25,15 +25,18 @@ def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
         offset = 0
         try:
             for record in it:
+                # Read the body before asking for the offset: get_record_offset() reads the record to its
+                # end, after which content_stream() would return nothing.
+                body = record.content_stream().read()
                 offset = it.get_record_offset()
-                _add(record, offset, builder)
+                _add(record, body, offset, builder)
                 yield None
         except (ArchiveLoadFailed, EOFError, OSError, ValueError) as e:
             builder.quarantine(offset, f"unreadable WARC data after offset {offset}: {e}", None)
             yield None
 
 
-def _add(record, offset: int, builder: DocumentBuilder) -> None:
+def _add(record, body: bytes, offset: int, builder: DocumentBuilder) -> None:
     headers = record.rec_headers
     wtype = record.rec_type
     native = {
@@ -43,7 +46,6 @@ def _add(record, offset: int, builder: DocumentBuilder) -> None:
         "warc_type": wtype,
         "text": "",
     }
-    body = record.content_stream().read()
     size = len(body)
     if wtype not in ("response", "resource", "conversion"):
         builder.add(offset, native, size, reject=f"warc_type:{wtype}")

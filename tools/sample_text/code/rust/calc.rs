@@ -2,9 +2,9 @@
 //!
 //! Grammar:
 //!   expr   := term (('+' | '-') term)*
-//!   term   := factor (('*' | '/' | '%') factor)*
-//!   factor := unary ('^' factor)?
-//!   unary  := '-' unary | atom
+//!   term   := unary (('*' | '/' | '%') unary)*
+//!   unary  := '-' unary | power
+//!   power  := atom ('^' unary)?
 //!   atom   := NUMBER | '(' expr ')'
 
 use std::fmt;
@@ -22,29 +22,26 @@ pub enum CalcError {
 impl fmt::Display for CalcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CalcError::UnexpectedChar(c) => write!(f, "unexpected character '{c}'"),
-            CalcError::UnexpectedEnd => write!(f, "unexpected end of input"),
-            CalcError::DivisionByZero => write!(f, "division by zero"),
-            CalcError::TrailingInput => write!(f, "trailing input after expression"),
+            Self::UnexpectedChar(c) => write!(f, "unexpected character '{c}'"),
+            Self::UnexpectedEnd => f.write_str("unexpected end of input"),
+            Self::DivisionByZero => f.write_str("division by zero"),
+            Self::TrailingInput => f.write_str("trailing input after expression"),
         }
     }
 }
 
 impl std::error::Error for CalcError {}
 
+type Result<T> = std::result::Result<T, CalcError>;
+
 struct Parser<'a> {
     chars: Peekable<Chars<'a>>,
 }
 
-type Result<T> = std::result::Result<T, CalcError>;
-
 impl<'a> Parser<'a> {
-    fn skip_ws(&mut self) {
-        while self.chars.next_if(|c| c.is_whitespace()).is_some() {}
-    }
-
+    /// Skips whitespace and returns the next significant character.
     fn peek(&mut self) -> Option<char> {
-        self.skip_ws();
+        while self.chars.next_if(|c| c.is_whitespace()).is_some() {}
         self.chars.peek().copied()
     }
 
@@ -59,10 +56,10 @@ impl<'a> Parser<'a> {
     }
 
     fn term(&mut self) -> Result<f64> {
-        let mut value = self.factor()?;
+        let mut value = self.unary()?;
         while let Some(op @ ('*' | '/' | '%')) = self.peek() {
             self.chars.next();
-            let rhs = self.factor()?;
+            let rhs = self.unary()?;
             if op != '*' && rhs == 0.0 {
                 return Err(CalcError::DivisionByZero);
             }
@@ -75,36 +72,31 @@ impl<'a> Parser<'a> {
         Ok(value)
     }
 
-    fn factor(&mut self) -> Result<f64> {
-        let base = self.unary()?;
-        if self.peek() == Some('^') {
-            self.chars.next();
-            return Ok(base.powf(self.factor()?)); // right associative
-        }
-        Ok(base)
-    }
-
     fn unary(&mut self) -> Result<f64> {
         if self.peek() == Some('-') {
             self.chars.next();
             return Ok(-self.unary()?);
         }
-        self.atom()
+        let base = self.atom()?;
+        if self.peek() == Some('^') {
+            self.chars.next();
+            return Ok(base.powf(self.unary()?)); // right associative, binds tighter than '-'
+        }
+        Ok(base)
     }
-
     fn atom(&mut self) -> Result<f64> {
         match self.peek() {
             Some('(') => {
                 self.chars.next();
                 let v = self.expr()?;
                 match self.peek() {
-                    Some(')') => { self.chars.next(); Ok(v) }
+                    Some(')') => self.chars.next().map(|_| v).ok_or(CalcError::UnexpectedEnd),
                     Some(c) => Err(CalcError::UnexpectedChar(c)),
                     None => Err(CalcError::UnexpectedEnd),
                 }
             }
             Some(c) if c.is_ascii_digit() || c == '.' => {
-                let mut s = String::new();
+                let mut s = String::with_capacity(8);
                 while let Some(d) = self.chars.next_if(|d| d.is_ascii_digit() || *d == '.') {
                     s.push(d);
                 }
@@ -120,8 +112,8 @@ impl<'a> Parser<'a> {
 pub fn eval(input: &str) -> Result<f64> {
     let mut p = Parser { chars: input.chars().peekable() };
     let v = p.expr()?;
-    if p.peek().is_some() {
-        return Err(CalcError::TrailingInput);
+    match p.peek() {
+        Some(_) => Err(CalcError::TrailingInput),
+        None => Ok(v),
     }
-    Ok(v)
 }

@@ -1,0 +1,83 @@
+"""Shared fixtures. One quiet local Ray per test session (Ray takes seconds to start)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    from curation.engine.executor import ensure_ray
+
+    import ray
+
+    ensure_ray(num_cpus=2)
+    yield ray
+    ray.shutdown()
+
+
+def curate(*args: str, env: dict | None = None, cwd: str | Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the CLI in a fresh process (its own Ray), capturing output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "curation.cli", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def write_pipeline(folder: Path, body: str) -> Path:
+    path = folder / "pipeline.yaml"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def oscar_record(i: int, text: str, lang: str = "es") -> dict:
+    return {
+        "content": text,
+        "warc_headers": {"warc-record-id": f"<urn:uuid:{i:032x}>", "warc-target-uri": f"https://example.org/{lang}/{i}"},
+        "metadata": {"identification": {"label": lang, "prob": 0.9}, "harmful_pp": 500.0, "quality_warnings": None, "categories": None, "tlsh": f"tlsh:{i:x}"},
+    }
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """A few OSCAR-style files (one with broken records) and a pipeline file binding them."""
+    import zstandard
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in range(4):
+        lines = [json.dumps(oscar_record(f * 1000 + i, f"Documento {i} del fichero {f}. " * (1 + i % 7))) for i in range(300)]
+        if f == 1:
+            lines.insert(10, '{"content": "sin cerrar')
+            lines.insert(20, "")
+        raw = ("\n".join(lines) + "\n").encode()
+        if f == 2:
+            raw += b'{"content": "bad \xff byte"}\n'
+        (data / f"es_part_{f}.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(raw))
+    (data / "es_part_9.jsonl.zst").write_bytes(b"")
+    write_pipeline(tmp_path, """\
+        name: small
+        seed: 1
+        sources:
+          - use: colossal-oscar
+            location: data/*.jsonl.zst
+            languages: [es]
+        """)
+    return tmp_path
+
+
+def tree_digest(root: Path, folders=("docs", "rejected", "quarantine", "stats")) -> dict[str, str]:
+    """sha256 of every data output under a run directory (timing excluded: it is not deterministic)."""
+    import hashlib
+
+    out = {}
+    for folder in folders:
+        for p in sorted((root / folder).rglob("*")):
+            if p.is_file() and p.name != "timing.json":
+                out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
