@@ -142,14 +142,33 @@ def sources_show(name: str, manifest: str | None) -> None:
 # --- bench -----------------------------------------------------------------------------------------
 
 
+def _bench_choices() -> list[str]:
+    from curation.bench import available
+
+    return available()
+
+
 @cli.command()
-@click.argument("stage", required=False, type=click.Choice(["read"]))
+@click.argument("stage", required=False, type=click.Choice(_bench_choices()))
 @click.option("--repeat", default=3, show_default=True, type=click.IntRange(min=1), help="Timed repetitions (best is kept).")
 def bench(stage: str | None, repeat: int) -> None:
-    """Throughput of a stage next to the reference implementation, measured in the same run."""
-    from curation.bench import run_bench
+    """Throughput of a stage next to the reference implementation, measured in the same run.
+    No STAGE: every benchmark in turn."""
+    from curation.bench import available, run_bench
 
-    run_bench(stage or "read", repeat=repeat, console=console)
+    for name in [stage] if stage else available():
+        run_bench(name, repeat=repeat, console=console)
+
+
+@cli.command("eval")
+@click.argument("name", type=click.Choice(__import__("curation.evals", fromlist=["available"]).available() or ["-"]))
+def eval_(name: str) -> None:
+    """Accuracy of a stage against ground truth (e.g. language ID, dedup), printed as tables."""
+    from curation.evals import run_eval
+
+    if name == "-":
+        raise UserError("no evaluations are installed")
+    run_eval(name, console)
 
 
 def main() -> None:

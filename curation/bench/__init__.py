@@ -1,17 +1,20 @@
 """`curate bench STAGE`: our throughput next to the reference implementation, in one run, as a ratio.
 
-Timings are printed, never asserted: they depend on the machine.
+Each benchmark is a module `curation/bench/<stage>.py` with `run(repeat: int, console) -> None`; the CLI
+lists whatever modules are here. Timings are printed, never asserted: they depend on the machine.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from rich.console import Console
 
 
-def run_bench(stage: str, repeat: int, console: Console) -> None:
-    if stage == "read":
-        from curation.bench.read import bench_read
+def available() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
-        bench_read(repeat=repeat, console=console)
-    else:  # pragma: no cover - click restricts the choices
-        raise ValueError(stage)
+
+def run_bench(stage: str, repeat: int, console: Console) -> None:
+    importlib.import_module(f"curation.bench.{stage}").run(repeat=repeat, console=console)

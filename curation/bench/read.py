@@ -144,7 +144,7 @@ def _best(fn: Callable[[Path], None], path: Path, repeat: int) -> float:
     return best
 
 
-def bench_read(repeat: int = 3, console: Console | None = None, n_docs: int = 20_000) -> list[dict]:
+def run(repeat: int = 3, console: Console | None = None, n_docs: int = 20_000) -> list[dict]:
     console = console or Console()
     rows = []
     with tempfile.TemporaryDirectory(prefix="curate-bench-") as tmp:
