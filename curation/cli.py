@@ -160,14 +160,18 @@ def bench(stage: str | None, repeat: int) -> None:
         run_bench(name, repeat=repeat, console=console)
 
 
+def _eval_choices() -> list[str]:
+    from curation.evals import available
+
+    return available()
+
+
 @cli.command("eval")
-@click.argument("name", type=click.Choice(__import__("curation.evals", fromlist=["available"]).available() or ["-"]))
+@click.argument("name", type=click.Choice(_eval_choices()))
 def eval_(name: str) -> None:
     """Accuracy of a stage against ground truth (e.g. language ID, dedup), printed as tables."""
     from curation.evals import run_eval
 
-    if name == "-":
-        raise UserError("no evaluations are installed")
     run_eval(name, console)
 
 

@@ -688,20 +688,19 @@ class Sample:
         return r.choice([f"src/{name}", f"src/bin/{name}", f"crates/{pkg}/src/{name}"])
 
     @staticmethod
-    def bad_kind(name: str, content: str) -> str:
+    def bad_kind(name: str, content: str) -> tuple[str, bool]:
+        """(kind, has a "generated / do not edit" header) of a code/bad/* file."""
         low = name.lower()
-        head = content[:600].lower()
-        if ".min." in low or "minified" in low or "bundle" in low:
-            return "minified"
-        if ("generated" in low or "generated" in head or "do not edit" in head or "_pb2" in low
-                or "autogen" in low):
-            return "auto_generated"
-        if any(k in low for k in ("data", "table", "fixture", "lookup", "const", "dump", "array", "blob")):
-            return "data_like"
+        head = content[:800].lower()
+        generated = any(k in head for k in ("generated", "do not edit", "@generated"))
         lines = content.splitlines() or [""]
-        if max(len(l) for l in lines) > 1000:
-            return "minified"
-        return "low_quality"
+        if ".min." in low or "minified" in low or "bundle" in low or max(len(l) for l in lines) > 2000:
+            return "minified", generated
+        if any(k in low for k in ("data", "table", "lock", "payload", "blob", "fixture", "lookup", "dump")):
+            return "data_like", generated
+        if generated or "_pb2" in low:
+            return "auto_generated", generated
+        return "low_quality", generated
 
     def code_lang_of(self, name: str, content: str) -> str:
         for ext, lang in CODE_EXT.items():
@@ -776,7 +775,9 @@ class Sample:
                    "max_stars_count": r.randint(0, 300),
                    "id": str(self.unique_int(1_000_000, 40_000_000)), "content": content}
             rows[lang].append(row)
-            self.plant(rel, row["id"], "bad_code", bad_code=self.bad_kind(name, content), source_file=name)
+            kind, generated = self.bad_kind(name, content)
+            self.plant(rel, row["id"], "bad_code", bad_code=kind, generated_header=generated,
+                       source_file=name)
         schema = pa.schema([("max_stars_repo_path", pa.string()), ("max_stars_repo_name", pa.string()),
                             ("max_stars_count", pa.int64()), ("id", pa.string()), ("content", pa.string())])
         for lang in CODE_LANGS:
