@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,6 +12,22 @@ from pydantic import BaseModel, ValidationError
 from curation.errors import UserError
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `no`, `on`, `y` as booleans, which turns the language code for Norwegian into
+    False. Only true/false are booleans here (the YAML 1.2 rule)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), [_first])
+
+
+def load(text: str):
+    return yaml.load(text, Loader=_Loader)
+
+
 def read_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
     """Parse a YAML file. Returns the data and a map from key path (tuple) to 1-based line number."""
     path = Path(path)
@@ -18,8 +35,8 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
         raise UserError(f"{path}: no such file")
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except UnicodeDecodeError as e:
         raise UserError(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
     except yaml.YAMLError as e:
