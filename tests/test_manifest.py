@@ -179,6 +179,15 @@ def test_unknown_key_inside_fields(tmp_path):
     assert_one_line_error(e.value, path, line_of(text, "idd:"), "source 'x'", "fields.idd", "unknown key")
 
 
+def test_line_of_a_key_whose_value_is_a_block(tmp_path):
+    # the line is the key's, not that of the block under it
+    text = manifest_text(entry("x", "X", **{"    format: jsonl\n": "    format: jsonl\n    fields:\n      - text\n      - id\n"}))
+    path = write(tmp_path, "sources.yaml", text)
+    with pytest.raises(UserError) as e:
+        load_manifest(path)
+    assert_one_line_error(e.value, path, line_of(text, "fields:"), "source 'x'", "'fields'")
+
+
 def test_languages_given_as_a_string(tmp_path):
     text = manifest_text(entry("a", "A"), entry("x", "X", **{"languages: [es, ca]": 'languages: "es"'}))
     path = write(tmp_path, "sources.yaml", text)
@@ -196,12 +205,19 @@ def test_unsupported_format(tmp_path):
     assert "jsonl.zst" in msg  # says what is allowed
 
 
-def test_unquoted_norwegian_is_an_error(tmp_path):
-    text = manifest_text(entry("x", "X", **{"languages: [es, ca]": "languages: [es, no]"}))
+def test_unquoted_norwegian_is_norwegian(tmp_path):
+    # YAML 1.1 would read `no` as false; manifests read only true/false as booleans
+    text = manifest_text(entry("x", "X", **{"languages: [es, ca]": "languages: [es, no, nn]"}))
+    src = load_manifest(write(tmp_path, "sources.yaml", text)).get("x")
+    assert src.languages == ["es", "no", "nn"]
+
+
+def test_language_that_is_not_a_code(tmp_path):
+    text = manifest_text(entry("x", "X", **{"languages: [es, ca]": "languages: [es, true]"}))
     path = write(tmp_path, "sources.yaml", text)
     with pytest.raises(UserError) as e:
         load_manifest(path)
-    assert_one_line_error(e.value, path, line_of(text, "languages:"), "source 'x'", "languages")
+    assert_one_line_error(e.value, path, line_of(text, "languages:"), "source 'x'", "languages.1")
 
 
 def test_missing_required_field(tmp_path):

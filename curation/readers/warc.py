@@ -11,10 +11,10 @@ from typing import Iterator
 
 import fsspec
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
+from curation.schema import QUARANTINE_RAW_CAP
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -22,18 +22,39 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
     with fsspec.open(part.path, "rb") as f:
         it = ArchiveIterator(f, arc2warc=True)
-        offset = 0
-        try:
-            for record in it:
+        records = iter(it)
+        offset = end = 0
+        while True:
+            try:
+                record = next(records, None)
+                if record is None:
+                    break
                 # Read the body before asking for the offset: get_record_offset() reads the record to its
                 # end, after which content_stream() would return nothing.
                 body = record.content_stream().read()
                 offset = it.get_record_offset()
-                _add(record, body, offset, builder)
+                end = offset + it.get_record_length()
+            except Exception as e:  # noqa: BLE001 - warcio raises many types on corrupt input (AttributeError on garbled headers too)
+                builder.quarantine(end, f"unreadable WARC data at offset {end}: {type(e).__name__}: {e}", None)
                 yield None
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as e:
-            builder.quarantine(offset, f"unreadable WARC data after offset {offset}: {e}", None)
+                return
+            missing = getattr(record.raw_stream, "limit", 0)  # bytes of the record's block never read
+            length = record.rec_headers.get_header("Content-Length") or ""
+            if record.format == "warc" and not length.strip().isdigit():
+                builder.quarantine(offset, f"WARC record without a valid Content-Length ({length!r}): a truncated header?", None, raw_size=len(body))
+            elif missing:
+                builder.quarantine(offset, f"truncated WARC record: the input ended {missing} bytes before the end of its block", None, raw_size=len(body))
+            else:
+                _add(record, body, offset, builder)
             yield None
+    # warcio ends quietly when the last gzip member is cut before it yields a header line: bytes after the
+    # last complete record (other than the blank lines that separate uncompressed records) are reported.
+    with fsspec.open(part.path, "rb") as f:
+        f.seek(end)
+        rest = f.read(QUARANTINE_RAW_CAP)
+    if rest.strip():
+        builder.quarantine(end, f"unreadable WARC data at offset {end}: an incomplete record (truncated file?)", rest)
+        yield None
 
 
 def _add(record, body: bytes, offset: int, builder: DocumentBuilder) -> None:
