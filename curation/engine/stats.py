@@ -32,12 +32,18 @@ def merge_stage_stats(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {stage: {src: dict(sorted(langs.items())) for src, langs in sorted(srcs.items())} for stage, srcs in merged.items()}
 
 
-def merge_timing(entries: Iterable[dict[str, Any]]) -> dict[str, float]:
+def merge_timing(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Worker seconds per stage, in total and per source (CPU time spent, not wall time of the run)."""
     total: dict[str, float] = defaultdict(float)
+    by_source: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for e in entries:
         for stage, s in e.get("seconds", {}).items():
             total[stage] += s
-    return {k: round(v, 3) for k, v in sorted(total.items())}
+            by_source[stage][e["source"]] += s
+    return {
+        "seconds": {k: round(v, 3) for k, v in sorted(total.items())},
+        "seconds_by_source": {k: {src: round(v, 3) for src, v in sorted(d.items())} for k, d in sorted(by_source.items())},
+    }
 
 
 def _rows(folder: Path) -> int:
@@ -96,7 +102,7 @@ def summary_rows(stage_stats: dict[str, Any], order: list[str]) -> list[dict[str
 def write_stats(run: RunDir, entries: list[dict[str, Any]], stage_order: list[str], reconciliation: dict[str, Any]) -> dict[str, Any]:
     stage_stats = merge_stage_stats(entries)
     write_json(run.stats / "stages.json", {"order": ["read", *stage_order], "stages": stage_stats})
-    write_json(run.stats / "timing.json", {"seconds": merge_timing(entries)})
+    write_json(run.stats / "timing.json", merge_timing(entries))
     write_json(run.stats / "reconciliation.json", reconciliation)
     rows = summary_rows(stage_stats, stage_order)
     if rows:
