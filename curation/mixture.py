@@ -70,6 +70,24 @@ class Mixture(Strict):
     notes: str = ""
 
 
+def bundled_mixtures_dir() -> Path:
+    from curation.manifest import bundled_manifest_path
+
+    return bundled_manifest_path().parent / "mixtures"
+
+
+def resolve_mixture(ref: str | Path, base: Path | None = None) -> Path:
+    """A mixture file: a path (relative to `base` or the working directory) or a bundled recipe's name."""
+    ref = str(ref)
+    candidates = [Path(ref)] if Path(ref).is_absolute() else [(base or Path.cwd()) / ref, Path(ref)]
+    candidates.append(bundled_mixtures_dir() / (ref if ref.endswith(".yaml") else f"{ref}.yaml"))
+    for c in candidates:
+        if c.is_file():
+            return c
+    names = sorted(p.stem for p in bundled_mixtures_dir().glob("*.yaml"))
+    raise UserError(f"{ref}: no such mixture file (bundled recipes: {', '.join(names)})")
+
+
 def load_mixture(path: str | Path) -> Mixture:
     path = Path(path)
     data, lines = read_yaml(path)
@@ -89,6 +107,35 @@ class Shard:
     split: str
     documents: int
     tokens: int
+
+
+def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
+    """The shards of a run, from shards/manifest.json (written by the shards phase)."""
+    path = run_dir / "shards" / "manifest.json"
+    if not path.is_file():
+        raise UserError(f"{path}: no shard manifest; the run has no shards yet (its pipeline needs a `tokenizer:`)")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    shards = [
+        Shard(s["name"], f"shards/{s['name']}", s["language"], s["source"], s["split"], int(s["documents"]), int(s["tokens"]))
+        for s in manifest["shards"]
+    ]
+    return shards, manifest
+
+
+def source_phases(run_dir: Path) -> dict[str, list[str]]:
+    """Phase membership of the run's sources (resolved entries recorded in run.json)."""
+    meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    return {s["id"]: list(s.get("phases", [])) for s in meta.get("sources", [])}
+
+
+def mix_run(run_dir: Path, mixture_file: Path, root: str | None = None) -> dict[str, Any]:
+    """`curate mix`: the blend of a run's shards under a recipe, written to RUN/blend/."""
+    m = load_mixture(mixture_file)
+    shards, _ = load_shards(run_dir)
+    blend = compute_blend(m, shards, source_phases(run_dir))
+    paths = write_blend_files(run_dir, m, blend, root)
+    return {"mixture": m.name, "files": {k: str(v) for k, v in paths.items()}, "train_shards": len(blend["train"]),
+            "languages": shares(blend["train"], "language"), "sources": shares(blend["train"], "source"), "blend": blend}
 
 
 def factor(m: Mixture, shard: Shard) -> float:
