@@ -80,6 +80,85 @@ def _print_reconciliation(report: dict) -> None:
     console.print(table)
 
 
+# --- mix / audit ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--mixture", "mixture_ref", required=True, help="A mixtures/*.yaml file, or a bundled recipe's name (e.g. salamandra-2.68T).")
+@click.option("--root", help="Write shard prefixes relative to this root (e.g. /data/shards) instead of absolute paths; '' for bare relative paths.")
+def mix(run_dir: str, mixture_ref: str, root: str | None) -> None:
+    """Blend a run's shards under a mixture recipe: weights, epochs, Megatron and NeMo blend files."""
+    from curation.mixture import mix_run, resolve_mixture
+
+    result = mix_run(Path(run_dir), resolve_mixture(mixture_ref), root)
+    table = Table(title=f"mixture {result['mixture']}: train blend", title_justify="left")
+    for col in ("shard", "tokens", "factor", "weight", "epochs"):
+        table.add_column(col, justify="left" if col == "shard" else "right")
+    for e in result["blend"]["train"]:
+        table.add_row(e.shard.name, f"{e.shard.tokens:,}", f"{e.factor:g}", f"{e.weight:.6f}", f"{e.epochs:.3f}")
+    console.print(table)
+    for key in ("languages", "sources"):
+        t = Table(title=f"{key[:-1]} shares of the train blend (%)", title_justify="left")
+        for col in (key[:-1], "tokens", "before resampling", "after resampling"):
+            t.add_column(col, justify="left" if col == key[:-1] else "right")
+        for name, v in result[key].items():
+            t.add_row(name, f"{int(v['tokens']):,}", f"{v['raw_share']:.3f}", f"{v['share']:.3f}")
+        console.print(t)
+    for kind, path in result["files"].items():
+        console.print(f"{kind}: {path}")
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--mixture", "mixture_ref", help="Show shares after this recipe's resampling, next to its targets.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="PNG bar chart (default RUN/audit/languages.png).")
+@click.option("--checksums", is_flag=True, help="Also verify every shard's sha256 against the manifest (reads all bytes).")
+def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None, checksums: bool) -> None:
+    """Per-language and per-source token counts read from the .idx files, cross-checked and compared."""
+    import json as _json
+
+    from curation import audit as aud
+    from curation.engine.rundir import write_atomic, write_json
+
+    run = Path(run_dir)
+    result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref, run), verify_checksums=checksums)
+    out = run / "audit"
+    write_atomic(out / "audit.csv", aud.to_csv(result))
+    write_json(out / "audit.json", aud.to_json(result))
+    aud.plot(result, Path(plot_path) if plot_path else out / "languages.png")
+    if fmt == "csv":
+        click.echo(aud.to_csv(result), nl=False)
+    elif fmt == "json":
+        click.echo(_json.dumps(aud.to_json(result), indent=1))
+    else:
+        cols = list(result.rows[0]) if result.rows else []
+        table = Table(title=f"token audit of {run}" + (f" under {result.mixture}" if result.mixture else ""), title_justify="left")
+        for c in cols:
+            table.add_column(c, justify="left" if c == "language" else "right")
+        for r in result.rows:
+            table.add_row(*("" if r[c] is None else f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in cols))
+        console.print(table)
+    if not result.ok:
+        raise RunFailed("audit failed:\n" + "\n".join(result.problems))
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default RUN/datasheet).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Datasheet answers no run can know (default: the bundled datasheet/datasheet.yaml).")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), help="Jinja2 template (default: the bundled datasheet/DATASHEET.md.j2).")
+def datasheet(run_dir: str, out: str | None, config_path: str | None, template_path: str | None) -> None:
+    """Gebru et al. (2021) datasheet of a run: DATASHEET.md, figures and a self-contained DATASHEET.html."""
+    from curation.datasheet import write_datasheet
+
+    sheet = write_datasheet(run_dir, out, config_path, template_path)
+    for problem in sheet.facts["problems"]:
+        err.print(f"warning: {problem}", highlight=False)
+    console.print(f"datasheet: {sheet.markdown}\nhtml: {sheet.html}")
+
+
 # --- sources ---------------------------------------------------------------------------------------
 
 
@@ -137,6 +216,65 @@ def sources_show(name: str, manifest: str | None) -> None:
     if src is None:
         raise UserError(f"no source '{name}' (try `curate sources list`)")
     console.print(yaml.safe_dump(src.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True, width=110), highlight=False)
+
+
+# --- tokenizer -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def tokenizer() -> None:
+    """The run's SentencePiece tokenizer (also made by `curate run` when the pipeline has `tokenizer:`)."""
+
+
+@tokenizer.command("train")
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.option("--vocab-size", type=click.IntRange(min=512), help="Pieces (default: the pipeline's, else 256000).")
+@click.option("--alpha", type=click.FloatRange(0, 1), help="Language sampling exponent: 0 uniform (Salamandra), 1 as in the corpus.")
+@click.option("--sample-bytes", type=click.IntRange(min=1), help="Bound on the training sample, in UTF-8 bytes.")
+@click.option("--character-coverage", type=click.FloatRange(0, 1, min_open=True), help="SentencePiece character coverage.")
+@click.option("--threads", type=click.IntRange(min=1), help="Training threads (default: all cores).")
+@click.option("--model", type=click.Path(dir_okay=False), help="Take this SentencePiece .model (e.g. Salamandra's) instead of training.")
+@click.option("--ray-address", help="Join an existing Ray cluster for the sampling passes.")
+@click.option("--num-cpus", type=click.IntRange(min=1), help="CPUs for a local Ray (default: all).")
+def tokenizer_train(run_dir: str, vocab_size, alpha, sample_bytes, character_coverage, threads, model, ray_address, num_cpus) -> None:
+    """Train RUN's tokenizer on a language-balanced sample of its documents (or import --model); writes
+    RUN/tokenizer/ (tokenizer.model, tokenizer.vocab, hf/ for transformers.AutoTokenizer)."""
+    from curation.tokenizer.phase import train_for_run
+
+    overrides = {"vocab_size": vocab_size, "alpha": alpha, "sample_bytes": sample_bytes, "character_coverage": character_coverage, "num_threads": threads}
+    s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=lambda m: err.print(m, highlight=False))
+    sample = f", sample {s['sample']['docs']} documents / {s['sample']['bytes'] / 1e6:.1f} MB" if s.get("sample") else ""
+    console.print(f"tokenizer: {Path(run_dir) / s['model']} ({s['vocab_size']} pieces{sample}; sha256 {s['model_sha256'][:16]}); Hugging Face folder {Path(run_dir) / 'tokenizer' / 'hf'}")
+
+
+# --- train -----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--blend", "blend_path", required=True, type=click.Path(dir_okay=False), help="RUN/blend/<mixture>.per-split.json (Megatron --per-split-data-args-path).")
+@click.option("--config", "config_ref", help="A trainer preset (tiny, 150m, 1b) or a YAML file; default tiny.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field, e.g. --set optim.lr=1e-3 (repeatable).")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps (default: the config's, else the mixture's token budget).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--data-root", type=click.Path(file_okay=False), help="Resolve relative shard prefixes of the blend against this folder.")
+@click.option("--tokenizer", "tokenizer_path", type=click.Path(), help="Tokenizer folder or .model (default: RUN/tokenizer).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default RUN/train/<mixture>-<config>).")
+@click.option("--force", is_flag=True, help="Start over instead of resuming from the newest checkpoint.")
+@click.option("--stop-at-step", type=click.IntRange(min=1), help="Checkpoint and exit at this step (e.g. a job's time limit); rerun to resume.")
+def train(blend_path, config_ref, overrides, steps, device, data_root, tokenizer_path, out, force, stop_at_step) -> None:
+    """Train a Llama-architecture model (Salamandra's, scaled) on a blend, with Megatron's sampling."""
+    from curation.train.config import load_train_config
+
+    if not Path(blend_path).is_file():  # before importing torch: a typo should fail fast
+        raise UserError(f"{blend_path}: no such blend file")
+    cfg = load_train_config(config_ref, [*overrides, *([f"train_steps={steps}"] if steps else [])])
+    try:
+        from curation.train.loop import train as run_training
+    except ImportError as e:
+        raise UserError(f"curate train needs the 'train' extra (torch, transformers): pip install 'curation[train]' ({e})") from None
+    r = run_training(blend_path, cfg, out=out, device=device, data_root=data_root, tokenizer=tokenizer_path, force=force, stop_at_step=stop_at_step, log=lambda m: err.print(m, highlight=False, markup=False, soft_wrap=True))
+    speed = f"; {r.tokens_per_s:,.0f} tokens/s" + (f", MFU {100 * r.mfu:.1f}%" if r.mfu is not None else "") if r.tokens_per_s else ""
+    console.print(f"trained to step {r.step}/{r.steps}{speed}: {r.model_dir or r.out}")
 
 
 # --- bench -----------------------------------------------------------------------------------------

@@ -39,3 +39,18 @@ class Phase:
 
 # Run order. Each later issue appends its phase here.
 PHASES: list[type[Phase]] = []
+
+# Registered after Phase is defined: the phase modules import this one.
+from curation.dedup.phase import DedupPhase  # noqa: E402
+
+PHASES.insert(0, DedupPhase)  # type: ignore[arg-type]  # first: every later phase reads the deduplicated docs/
+
+# Tokenizer training, then Megatron shards: after dedup (they read the surviving documents).
+from curation.tokenizer.phases import ShardsPhase, TokenizerPhase  # noqa: E402  (they subclass Phase)
+
+PHASES.extend([TokenizerPhase, ShardsPhase])
+
+# The blend of the pipeline's `mixture:`, once the shards exist.
+from curation.mix_phase import MixPhase  # noqa: E402
+
+PHASES.append(MixPhase)

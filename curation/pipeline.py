@@ -22,6 +22,7 @@ from curation.manifest import (
     sample_dir,
 )
 from curation.stages import StagesConfig
+from curation.tokenizer.config import TokenizerConfig
 from curation.yamlfile import read_yaml, validate
 
 class SourceRef(Strict):
@@ -51,7 +52,7 @@ class Pipeline(Strict):
     manifest: str | None = None  # sources.yaml to resolve `use:` against; default: the bundled one
     sources: Annotated[list[PipelineSource], Field(min_length=1)]
     stages: StagesConfig = StagesConfig()
-    tokenizer: dict[str, Any] | None = None
+    tokenizer: TokenizerConfig | None = None  # {train: {...}} or {model: path}; absent: no tokenizer, no shards
     mixture: str | None = None
 
 

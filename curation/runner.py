@@ -19,7 +19,7 @@ from curation import __version__
 from curation.engine.executor import ensure_ray, run_tasks
 from curation.engine.ledger import Ledger
 from curation.engine.rundir import RunDir, write_json
-from curation.engine.stats import reconcile, write_stats
+from curation.engine.stats import RunTally, reconcile, write_stage_stats
 from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
 from curation.errors import RunFailed, UserError
 from curation.phases import PHASES, PhaseContext
@@ -117,11 +117,12 @@ def run_pipeline(
             more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
             raise RunFailed(f"{len(failures)} of {len(parts)} parts failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
 
-    entries = []
+    tally = RunTally([s.id for s in rp.sources])
     for p in parts:
         if not ledgers[p.source].is_done(p.slug):
             raise RunFailed(f"part {p.describe()} has no completion marker after the run")
-        entries.append(ledgers[p.source].read(p.slug))
+        tally.add(ledgers[p.source].read(p.slug))
+    stage_stats = write_stage_stats(run, tally, stage_order)
     meta["stages"][DOCUMENTS_PHASE]["status"] = "done"
     write_json(run.run_json, meta)
 
@@ -132,14 +133,19 @@ def run_pipeline(
             continue
         meta["stages"][phase.name] = {"status": "running"}
         write_json(run.run_json, meta)
-        summary = phase.run(pctx)
+        try:
+            summary = phase.run(pctx)
+        except BaseException as e:
+            meta["stages"][phase.name] = {"status": "failed", "error": str(e).splitlines()[0] if str(e) else type(e).__name__}
+            write_json(run.run_json, meta)
+            raise
         pctx.results[phase.name] = summary
         meta["stages"][phase.name] = {"status": "done", **summary}
         write_json(run.run_json, meta)
 
     # After every phase: the accounting rule holds over the files as they now are.
-    report = reconcile(run, entries, [s.id for s in rp.sources])
-    stage_stats = write_stats(run, entries, stage_order, report)
+    report = reconcile(run, tally.records)
+    write_json(run.stats / "reconciliation.json", report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)

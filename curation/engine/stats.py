@@ -11,39 +11,49 @@ import csv
 import io
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow.parquet as pq
 
 from curation.engine.rundir import RunDir, write_atomic, write_json
 
 
-def merge_stage_stats(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """{stage: {source: {language: {docs_in, bytes_in, docs_out, bytes_out, dropped: {reason: n}}}}}"""
-    merged: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
-    for e in entries:
+class RunTally:
+    """Folds the per-part ledger entries, one at a time, into run statistics.
+
+    One pass and memory bounded by sources x languages x stages, not by the number of parts.
+    """
+
+    def __init__(self, sources: list[str]):
+        self.records: dict[str, int] = {s: 0 for s in sources}
+        self._stages: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
+        self._seconds: dict[str, float] = defaultdict(float)
+        self._seconds_by_source: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def add(self, e: dict[str, Any]) -> None:
+        src = e["source"]
+        self.records[src] += e["records"]
         for stage, langs in e["stages"].items():
             for lang, cell in langs.items():
-                acc = merged[stage][e["source"]].setdefault(lang, {"docs_in": 0, "bytes_in": 0, "docs_out": 0, "bytes_out": 0, "dropped": {}})
+                acc = self._stages[stage][src].setdefault(lang, {"docs_in": 0, "bytes_in": 0, "docs_out": 0, "bytes_out": 0, "dropped": {}})
                 for k in ("docs_in", "bytes_in", "docs_out", "bytes_out"):
                     acc[k] += cell[k]
                 for reason, n in cell["dropped"].items():
                     acc["dropped"][reason] = acc["dropped"].get(reason, 0) + n
-    return {stage: {src: dict(sorted(langs.items())) for src, langs in sorted(srcs.items())} for stage, srcs in merged.items()}
+        for stage, secs in e.get("seconds", {}).items():
+            self._seconds[stage] += secs
+            self._seconds_by_source[stage][src] += secs
 
+    def stage_stats(self) -> dict[str, Any]:
+        """{stage: {source: {language: {docs_in, bytes_in, docs_out, bytes_out, dropped: {reason: n}}}}}"""
+        return {stage: {src: dict(sorted(langs.items())) for src, langs in sorted(srcs.items())} for stage, srcs in self._stages.items()}
 
-def merge_timing(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Worker seconds per stage, in total and per source (CPU time spent, not wall time of the run)."""
-    total: dict[str, float] = defaultdict(float)
-    by_source: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for e in entries:
-        for stage, s in e.get("seconds", {}).items():
-            total[stage] += s
-            by_source[stage][e["source"]] += s
-    return {
-        "seconds": {k: round(v, 3) for k, v in sorted(total.items())},
-        "seconds_by_source": {k: {src: round(v, 3) for src, v in sorted(d.items())} for k, d in sorted(by_source.items())},
-    }
+    def timing(self) -> dict[str, Any]:
+        """Worker seconds per stage, in total and per source (CPU time spent, not wall time of the run)."""
+        return {
+            "seconds": {k: round(v, 3) for k, v in sorted(self._seconds.items())},
+            "seconds_by_source": {k: {src: round(v, 3) for src, v in sorted(d.items())} for k, d in sorted(self._seconds_by_source.items())},
+        }
 
 
 def _rows(folder: Path) -> int:
@@ -52,15 +62,12 @@ def _rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet")))
 
 
-def reconcile(run: RunDir, entries: list[dict[str, Any]], sources: list[str]) -> dict[str, Any]:
+def reconcile(run: RunDir, records: dict[str, int]) -> dict[str, Any]:
     """Per source: records the readers met vs rows kept + rejected + quarantined on disk now.
 
     The two sides are counted independently (reader tallies in the ledger; parquet footers of the files
     as they are after every phase, dedup included), so a lost or doubled row shows as a gap.
     """
-    records = {s: 0 for s in sources}
-    for e in entries:
-        records[e["source"]] += e["records"]
     report: dict[str, Any] = {"sources": {}, "ok": True}
     for src, n in records.items():
         on_disk = {"kept": _rows(run.docs(src)), "rejected": _rows(run.rejected(src)), "quarantined": _rows(run.quarantine(src))}
@@ -99,11 +106,11 @@ def summary_rows(stage_stats: dict[str, Any], order: list[str]) -> list[dict[str
     return rows
 
 
-def write_stats(run: RunDir, entries: list[dict[str, Any]], stage_order: list[str], reconciliation: dict[str, Any]) -> dict[str, Any]:
-    stage_stats = merge_stage_stats(entries)
+def write_stage_stats(run: RunDir, tally: RunTally, stage_order: list[str]) -> dict[str, Any]:
+    """stats/stages.json, stats/summary.csv and stats/timing.json of the per-document stages."""
+    stage_stats = tally.stage_stats()
     write_json(run.stats / "stages.json", {"order": ["read", *stage_order], "stages": stage_stats})
-    write_json(run.stats / "timing.json", merge_timing(entries))
-    write_json(run.stats / "reconciliation.json", reconciliation)
+    write_json(run.stats / "timing.json", tally.timing())
     rows = summary_rows(stage_stats, stage_order)
     if rows:
         buf = io.StringIO()

@@ -11,9 +11,15 @@ from curation.readers.parts import DEFAULT_MAX_PART_BYTES
 from curation.stages.base import Stage, StageConfig, StageOutput
 from curation.stages.extract import Extract, ExtractConfig
 from curation.stages.normalize import Normalize, NormalizeConfig
+from curation.stages.langid import Langid, LangidConfig
+from curation.stages.quality import Quality, QualityConfig
+from curation.stages.signatures import Signatures, SignaturesConfig
+from curation.dedup.config import DedupConfig
+from curation.megatron.config import ShardsConfig
 
 # The order documents flow through. Later stages (langid, quality, signatures) append here.
-PER_DOCUMENT_STAGES: list[type[Stage]] = [Extract, Normalize]
+PER_DOCUMENT_STAGES: list[type[Stage]] = [Extract, Normalize, Langid, Quality]
+PER_DOCUMENT_STAGES.append(Signatures)  # last: signatures of the text as the other stages leave it
 
 
 class ReadConfig(BaseModel):
@@ -29,6 +35,11 @@ class StagesConfig(BaseModel):
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     normalize: NormalizeConfig = NormalizeConfig()
+    langid: LangidConfig = LangidConfig()
+    quality: QualityConfig = QualityConfig()
+    signatures: SignaturesConfig = SignaturesConfig()
+    dedup: DedupConfig = DedupConfig()  # the whole-run dedup phase (curation/dedup/phase.py)
+    shards: ShardsConfig = ShardsConfig()  # the whole-run shards phase (curation/megatron/shards.py)
 
     def build(self) -> list[Stage]:
         stages = []

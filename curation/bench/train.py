@@ -1,0 +1,108 @@
+"""The trainer's data path vs megatron-core's (BlendedMegatronDatasetBuilder + GPTDataset), same blend.
+
+Both build the per-shard indices (epochs, document shuffle, sample positions, sample shuffle) and the
+greedy blend for N samples over the same Megatron shards, then read the first samples in blend order.
+Index build in seconds (lower is better) and samples/s read (tokens of seq_len + 1 each); megatron-core
+builds its indices with its C++ helpers and writes them as .npy caches, we keep them in memory.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from curation.megatron.indexed import IndexedWriter
+from curation.train.data import BlendedSamples, BlendItem
+
+SHARDS = 8
+DOCS_PER_SHARD = 100_000
+SEQ = 1024
+SAMPLES = 200_000  # drawn from the blend (about 200M tokens: shards repeat up to ~10 times)
+READ = 5_000  # samples read back, timed
+SEED = 1234
+
+
+def _shards(folder: Path) -> tuple[list[str], list[float]]:
+    rng = np.random.default_rng(0)
+    prefixes, weights = [], []
+    for i in range(SHARDS):
+        prefix = folder / f"l{i}" / f"src_train_text_document"
+        w = IndexedWriter(prefix, np.int32)
+        lengths = rng.integers(20, 400, DOCS_PER_SHARD // (1 + i))  # shards of unequal size: some repeat
+        flat = rng.integers(4, 256_000, int(lengths.sum())).astype(np.int32)
+        w.add_documents(flat, lengths)
+        w.finalize()
+        prefixes.append(str(prefix))
+        weights.append(float(2.0 ** -i))
+    return prefixes, weights
+
+
+def _ours(prefixes, weights) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    data = BlendedSamples([BlendItem(w / sum(weights), p, "x") for w, p in zip(weights, prefixes)], SAMPLES, SEQ, SEED)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(0, READ, 100):
+        data.next(100)
+    return build, READ / (time.perf_counter() - t0)
+
+
+def _megatron(prefixes, weights) -> tuple[float, float] | None:
+    try:
+        from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
+        from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
+        from megatron.core.datasets.utils import get_blend_from_list
+    except ImportError:
+        return None
+
+    class Tok:
+        eod, vocab_size, pad = 2, 256_000, 3
+        unique_identifiers = {"class": "bench"}
+
+    cfg = GPTDatasetConfig(
+        random_seed=SEED, sequence_length=SEQ, blend=get_blend_from_list([x for w, p in zip(weights, prefixes) for x in (str(w), p)]),
+        split="100,0,0", path_to_cache=None, tokenizer=Tok(), reset_position_ids=False, reset_attention_mask=False,
+        eod_mask_loss=False, create_attention_mask=False,
+    )
+    t0 = time.perf_counter()
+    train, _, _ = BlendedMegatronDatasetBuilder(GPTDataset, [SAMPLES, 0, 0], lambda: True, cfg).build()
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in range(READ):
+        train[t]
+    return build, READ / (time.perf_counter() - t0)
+
+
+def run(repeat: int, console: Console) -> None:
+    import logging
+
+    logging.getLogger("megatron").setLevel(logging.ERROR)
+    best: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        prefixes, weights = _shards(Path(tmp))
+        for _ in range(repeat):
+            for name, fn in (("ours", _ours), ("megatron-core", _megatron)):
+                got = fn(prefixes, weights)
+                if got is None:
+                    continue
+                b = best.setdefault(name, [float("inf"), 0.0])
+                best[name] = [min(b[0], got[0]), max(b[1], got[1])]
+                if name == "megatron-core":  # its index cache would make the next build a load
+                    for cache in Path(tmp).rglob("cache"):
+                        import shutil
+
+                        shutil.rmtree(cache, ignore_errors=True)
+    table = Table(title=f"trainer data path: {SHARDS} shards, {SAMPLES:,} samples of {SEQ + 1} tokens (best of {repeat})", title_justify="left")
+    for col in ("implementation", "index build s", "samples/s read", "build speed ratio", "read ratio"):
+        table.add_column(col, justify="left" if col == "implementation" else "right")
+    ref = best.get("megatron-core")
+    for name, (build, rate) in best.items():
+        table.add_row(name, f"{build:.2f}", f"{rate:,.0f}", f"{ref[0] / build:.2f}x" if ref else "-", f"{rate / ref[1]:.2f}x" if ref else "-")
+    console.print(table)
+    if ref is None:
+        console.print("megatron-core is not installed (dev extra): no reference to compare with")
