@@ -57,7 +57,8 @@ def make_docs_run(root: Path, docs: list[tuple[str, str, str, str | None]], file
             chunk = rows[k::files_per_source]
             if not chunk:
                 continue
-            table = pa.table({"id": [r[1] for r in chunk], "text": [r[2] for r in chunk], "source": [src] * len(chunk), "language": [r[3] for r in chunk], "origin": [f"f:{i}" for i in range(len(chunk))]})
+            columns = {"id": [r[1] for r in chunk], "text": [r[2] for r in chunk], "source": [src] * len(chunk), "language": [r[3] for r in chunk]}
+            table = pa.table({**columns, "origin": [f"f:{i}" for i in range(len(chunk))]})
             pq.write_table(conform(table, DOCUMENT_SCHEMA), folder / f"part-{k:03d}.parquet")
     return run
 

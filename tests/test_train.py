@@ -13,7 +13,7 @@ import pytest
 from curation.errors import UserError
 from curation.megatron.indexed import IndexedWriter
 from curation.train.config import load_train_config
-from curation.train.data import BlendItem, BlendedSamples, GreedyBlend, make_micro_batch, read_blend
+from curation.train.data import BlendedSamples, GreedyBlend, make_micro_batch, read_blend
 
 from conftest import curate
 
@@ -46,8 +46,9 @@ def random_shard(prefix: Path, docs: int, mean_len: int, seed: int, dtype=np.uin
 
 
 def test_blend_order_and_samples_equal_megatron_core(tmp_path):
-    """Same weights, sizes and seed -> the same shard and the same tokens for every sample as megatron-core
-    0.16.1's BlendedMegatronDatasetBuilder (one-epoch, multi-epoch and separated-final-epoch shards)."""
+    """Same per-split blend, size and seed -> the same shard and the same tokens for every sample as
+    megatron-core 0.16.1's BlendedMegatronDatasetBuilder (one-epoch, multi-epoch and separated-final-epoch
+    shards, uint16 and int32 tokens)."""
     pytest.importorskip("megatron.core", reason="megatron-core (dev extra) is the reference implementation")
     from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
     from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
@@ -59,9 +60,11 @@ def test_blend_order_and_samples_equal_megatron_core(tmp_path):
         random_shard(tmp_path / "gl" / "c_train_text_document", 7, 30, 3, dtype=np.int32),
         random_shard(tmp_path / "eu" / "d_train_text_document", 90, 20, 4),  # 2 epochs, the 2nd used < 80%
     ]
-    weights = [0.45, 0.3, 0.2, 0.05]
+    weights = [4.5e-05, 3e-05, 2e-05, 5e-06]  # unnormalized, as in Salamandra's lists: both normalize
+    pairs = [x for w, p in zip(weights, prefixes) for x in (w, p)]
+    (tmp_path / "mix.per-split.json").write_text(json.dumps({"train": pairs, "valid": pairs, "test": pairs}))
     N, S, seed = 700, 64, 1234
-    ours = BlendedSamples([BlendItem(w, p, "x") for w, p in zip(weights, prefixes)], N, S, seed)
+    ours = BlendedSamples(read_blend(tmp_path / "mix.per-split.json")["train"], N, S, seed)
     tokens, dataset = ours.next(N)
     epochs = [d.epochs for d in ours.datasets]
     assert max(epochs) > 1 and min(epochs) == 1
@@ -72,8 +75,8 @@ def test_blend_order_and_samples_equal_megatron_core(tmp_path):
         unique_identifiers = {"class": "test"}
 
     cfg = GPTDatasetConfig(
-        random_seed=seed, sequence_length=S, blend=get_blend_from_list([x for w, p in zip(weights, prefixes) for x in (str(w), p)]),
-        split="100,0,0", path_to_cache=None, tokenizer=Tok(), reset_position_ids=False, reset_attention_mask=False,
+        random_seed=seed, sequence_length=S, blend_per_split=[get_blend_from_list([str(x) for x in pairs]), None, None],
+        path_to_cache=None, tokenizer=Tok(), reset_position_ids=False, reset_attention_mask=False,
         eod_mask_loss=False, create_attention_mask=False,
     )
     reference, _, _ = BlendedMegatronDatasetBuilder(GPTDataset, [N, 0, 0], lambda: True, cfg).build()
@@ -279,6 +282,8 @@ def test_blend_and_config_errors_are_user_errors(tmp_path, run_dir):
     with pytest.raises(UserError, match="pass --data-root"):
         read_blend(bad)
     assert read_blend(bad, run_dir / "shards")["train"][0].language == "es"
+    bad.write_text(json.dumps({"train": "3 /x/es/a 1 /x/ca/b", "valid": [], "test": []}))  # Megatron's string form
+    assert [(it.weight, it.prefix, it.language) for it in read_blend(bad)["train"]] == [(0.75, "/x/es/a", "es"), (0.25, "/x/ca/b", "ca")]
     with pytest.raises(UserError, match="field 'data.global_batch_size'|global_batch_size"):
         load_train_config("tiny", ["data.global_batch_size=7"])
     with pytest.raises(UserError, match="neither a YAML file nor a preset"):

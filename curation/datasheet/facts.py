@@ -139,22 +139,20 @@ def _first_paragraph(obj: Any) -> str | None:
 
 def _stages(meta: dict[str, Any]) -> dict[str, Any]:
     """What ran: the per-document stages in order (with what each does and its settings), the phases."""
+    from curation.phases import PHASES
     from curation.stages import PER_DOCUMENT_STAGES
+    from curation.stages.quality import FILTERS
 
     configs = meta.get("pipeline", {}).get("stages", {})
     status = meta.get("stages", {})
     order = list(status.get("documents", {}).get("order", []))
     modules = {cls.name: inspect.getmodule(cls) for cls in PER_DOCUMENT_STAGES}
-    from curation.stages.quality import FILTERS
-
     # The quality stage's filter settings and chains are reported per filter and per source instead.
     skip = {"quality": {"chains", "sources", *FILTERS}}
     per_document = [{"name": name, "does": _first_paragraph(modules.get(name)), "settings": settings(configs.get(name, {}), skip.get(name, set()))}
                     for name in order]
     chains = _quality_chains(configs.get("quality"), meta.get("sources", [])) if "quality" in order else []
     used = sorted({f for c in chains for f in c["filters"]})
-    from curation.phases import PHASES
-
     run_order = {cls.name: i for i, cls in enumerate(PHASES)}
     phases = {name: s.get("status") for name, s in sorted(status.items(), key=lambda kv: (run_order.get(kv[0], len(run_order)), kv[0])) if name != "documents"}
     return {

@@ -96,6 +96,9 @@ MEMBER_SCHEMA = pa.schema(
 RANK = [("reference", "descending"), ("quality", "descending"), ("length", "descending"), ("id", "ascending"), ("source", "ascending"), ("origin", "ascending")]
 
 
+DECIDED_SCHEMA = pa.schema([pa.field("cluster", pa.string()), pa.field("kept_id", pa.string()), *MEMBER_SCHEMA, pa.field("kept", pa.bool_()), pa.field("reason", pa.string())])
+
+
 def cluster_id(source: str, origin: str) -> str:
     """A component's name: a hash of its kept document's (source, origin), stable across reruns."""
     return xxhash.xxh64_hexdigest(f"{source}\0{origin}".encode("utf-8"))
@@ -126,9 +129,6 @@ def decide(members: pa.Table) -> pa.Table:
     out = out.append_column("kept_id", pa.array([ids[k] for k in lead_list], pa.string()))
     out = out.append_column("kept", pa.array(first)).append_column("reason", pa.array(reasons, pa.string()))
     return out.select(DECIDED_SCHEMA.names).cast(DECIDED_SCHEMA)
-
-
-DECIDED_SCHEMA = pa.schema([pa.field("cluster", pa.string()), pa.field("kept_id", pa.string()), *MEMBER_SCHEMA, pa.field("kept", pa.bool_()), pa.field("reason", pa.string())])
 
 
 def null_quality(values: pa.ChunkedArray | pa.Array) -> pa.Array:

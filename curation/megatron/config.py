@@ -22,6 +22,9 @@ class ShardsConfig(BaseModel):
     # Tokens a tokenization task holds before writing them out as a sorted run (bounds its memory:
     # about 3 x 4 bytes per token at 256k vocabulary).
     run_tokens: Annotated[int, Field(ge=1)] = 32 * 1024 * 1024
+    # Tokens per key bucket when merging runs into shards (bounds the merge tasks' memory the same way).
+    # Neither this nor run_tokens changes a byte of the shards.
+    bucket_tokens: Annotated[int, Field(ge=1)] = 16 * 1024 * 1024
 
     @model_validator(mode="after")
     def _held_out(self) -> "ShardsConfig":

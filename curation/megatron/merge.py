@@ -1,13 +1,13 @@
 """Merge of the `shards` phase: sorted runs of one (language, source, split) -> its final shards.
 
 The group's documents in shuffle-key order are its runs merged by key. That order is walked in key
-buckets (equal slices of the 64-bit key space, about `BUCKET_TOKENS` tokens each): a bucket's documents
-are a contiguous slice of every run, found by binary search on the run's keys, so a bucket is read with one
-contiguous read per run and ordered with one small sort. For a group over the token cap, a planning task
-walks the keys and lengths only and cuts the order into shards of at most `max_tokens_per_shard` tokens
-(greedy); a writing task per shard walks its buckets again and copies the tokens, never re-tokenizing. The order is a pure function of the
-keys (ties broken by run, then position), so the shards do not depend on how many workers made the runs.
-"""
+buckets (equal slices of the 64-bit key space, about `bucket_tokens` tokens each): a bucket's documents
+are a contiguous slice of every run, found by binary search on the run's keys, so a bucket is read with
+one contiguous read per run and ordered with one small sort. For a group over the token cap, a planning
+task walks the keys and lengths only and cuts the order into shards of at most `max_tokens_per_shard`
+tokens (greedy); a writing task per shard walks its buckets again and copies the tokens, never
+re-tokenizing. The order is a pure function of the keys (ties broken by run, then position), so the
+shards do not depend on how many workers made the runs, nor on how the documents were cut into files."""
 
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ from curation.errors import UserError
 from curation.megatron.indexed import IndexedReader, IndexedWriter
 from curation.megatron.tokenize import ragged_take
 
-BUCKET_TOKENS = 16 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Run:
@@ -35,15 +33,10 @@ class Run:
 class _OpenRun:
     def __init__(self, run: Run):
         self.reader = IndexedReader(run.prefix)
-        path = Path(f"{run.prefix}.keys")
-        self.keys = np.memmap(path, dtype="<u8", mode="r") if path.stat().st_size else np.zeros(0, np.uint64)
+        path = f"{run.prefix}.keys"
+        self.keys = np.memmap(path, dtype="<u8", mode="r") if Path(path).stat().st_size else np.zeros(0, np.uint64)
         if len(self.keys) != len(self.reader) or len(self.reader) != run.documents:
             raise UserError(f"{run.prefix}: damaged intermediate run ({len(self.keys)} keys, {len(self.reader)} documents, {run.documents} expected); rerun with --force")
-
-    def span(self, lo_key: int, hi_key: int | None) -> tuple[int, int]:
-        lo = int(np.searchsorted(self.keys, np.uint64(lo_key), side="left"))
-        hi = len(self.keys) if hi_key is None else int(np.searchsorted(self.keys, np.uint64(hi_key), side="left"))
-        return lo, hi
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,7 @@ class Group:
     source: str
     split: str
     runs: tuple[Run, ...]
+    bucket_tokens: int = 16 * 1024 * 1024  # tokens per key bucket: bounds the memory of planning and writing
 
     @property
     def key(self) -> str:
@@ -72,31 +66,47 @@ class Group:
 
     @property
     def buckets(self) -> int:
-        return max(1, -(-self.tokens // BUCKET_TOKENS))
+        return max(1, -(-self.tokens // self.bucket_tokens))
 
 
 class _Walker:
     """The group's documents in shuffle order, one key bucket at a time."""
 
+    CHUNK = 256  # buckets whose run slices are found with one vectorized search per run
+
     def __init__(self, group: Group):
         self.group = group
         self.n = group.buckets
+        self._chunk: tuple[int, np.ndarray] | None = None  # (first bucket, run x edge positions)
 
     @cached_property
     def runs(self) -> list[_OpenRun]:
         return [_OpenRun(r) for r in self.group.runs]
 
-    def edges(self, b: int) -> tuple[int, int | None]:
-        return (b * 2**64) // self.n, None if b == self.n - 1 else ((b + 1) * 2**64) // self.n
+    def _edge(self, e: int) -> int:
+        return (e * 2**64) // self.n  # e == n is 2**64: past every key
+
+    def _spans(self, b: int) -> list[tuple[int, int]]:
+        if self._chunk is None or not (self._chunk[0] <= b < self._chunk[0] + self.CHUNK):
+            first = b
+            edges = [self._edge(e) for e in range(first, min(first + self.CHUNK, self.n) + 1)]
+            inner = np.array([min(e, 2**64 - 1) for e in edges], dtype=np.uint64)
+            pos = np.empty((len(self.runs), len(edges)), np.int64)
+            for i, run in enumerate(self.runs):
+                pos[i] = np.searchsorted(run.keys, inner, side="left")
+                if edges[-1] == 2**64:
+                    pos[i, -1] = len(run.keys)
+            self._chunk = (first, pos)
+        first, pos = self._chunk
+        return [(int(lo), int(hi)) for lo, hi in zip(pos[:, b - first], pos[:, b - first + 1])]
 
     def order(self, b: int) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
         """Bucket b: per run its slice [lo, hi); then, in merged order, run index, position, length."""
-        lo_key, hi_key = self.edges(b)
-        spans, keys, run_ids, pos, lens = [], [], [], [], []
-        for i, run in enumerate(self.runs):
-            lo, hi = run.span(lo_key, hi_key)
-            spans.append((lo, hi))
+        spans = self._spans(b)
+        keys, run_ids, pos, lens = [], [], [], []
+        for i, (lo, hi) in enumerate(spans):
             if hi > lo:
+                run = self.runs[i]
                 keys.append(np.asarray(run.keys[lo:hi]))
                 run_ids.append(np.full(hi - lo, i, np.int64))
                 pos.append(np.arange(lo, hi, dtype=np.int64))
@@ -199,7 +209,7 @@ def write_shard(job: ShardJob, ctx: Any) -> dict[str, Any]:
     g = job.group
     return {
         "records": info.documents,
-        "prefix": job.name,
+        "name": job.name,  # the shard's path prefix, relative to shards/
         "language": g.language,
         "source": g.source,
         "split": g.split,

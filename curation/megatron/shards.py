@@ -81,7 +81,7 @@ def build_shards(
     tokenized = map_resumable(tokenize_docs_file, files, ctx, ledger_root / "tokenize", fingerprint, label="shards: tokenize", ray_address=ray_address, num_cpus=num_cpus)
 
     # 2. Plan each (language, source, split) group's shards.
-    groups = shard_groups(files, tokenized)
+    groups = shard_groups(files, tokenized, config.bucket_tokens)
     over_cap = [g for g in groups if g.tokens > config.max_tokens_per_shard]
     plans = map_resumable(plan_group, over_cap, ctx, ledger_root / "plan", fingerprint, label="shards: plan", ray_address=ray_address, num_cpus=num_cpus) if over_cap else {}
 
@@ -95,8 +95,8 @@ def build_shards(
         "tokenizer": {"model": tokenizer["model"], "model_sha256": sha, "vocab_size": vocab, "eod_id": eod},
         "dtype": dtype.name,
         "seed": seed,
-        "settings": config.model_dump(mode="json", exclude={"enabled", "batch_docs", "run_tokens"}),
-        "shards": shards,  # prefixes relative to shards/
+        "settings": config.model_dump(mode="json", exclude={"enabled", "batch_docs", "run_tokens", "bucket_tokens"}),
+        "shards": shards,  # "name": the path prefix relative to shards/
         "totals": {"shards": len(shards), "documents": sum(s["documents"] for s in shards), "tokens": sum(s["tokens"] for s in shards)},
     }
     write_json(out / MANIFEST, manifest)
@@ -118,14 +118,14 @@ def _remove_work(work: Path) -> None:
         pass
 
 
-def shard_groups(files: list[DocsFile], tokenized: dict[str, Any]) -> list[Group]:
+def shard_groups(files: list[DocsFile], tokenized: dict[str, Any], bucket_tokens: int) -> list[Group]:
     """The runs of every (language, source, split), in a fixed order: by documents file, then run."""
     runs: dict[tuple[str, str, str], list[Run]] = defaultdict(list)
     for f in files:
         for r in tokenized[f.key]["runs"]:
             runs[(r["language"], r["source"], r["split"])].append(Run(r["prefix"], r["documents"], r["tokens"]))
     order = sorted(runs, key=lambda k: (k[0], k[1], SPLITS.index(k[2])))
-    return [Group(lang, src, split, tuple(runs[(lang, src, split)])) for lang, src, split in order]
+    return [Group(lang, src, split, tuple(runs[(lang, src, split)]), bucket_tokens) for lang, src, split in order]
 
 
 def _token_stats(tokenized: dict[str, Any], files: list, shards: list[dict[str, Any]]) -> dict[str, Any]:

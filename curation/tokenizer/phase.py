@@ -153,8 +153,13 @@ def train_for_run(
     if not run.run_json.is_file():
         raise UserError(f"{run.root}: not a run directory (no run.json); make one with `curate run`")
     meta = json.loads(run.run_json.read_text(encoding="utf-8"))
-    if meta.get("stages", {}).get("documents", {}).get("status") != "done":
-        raise UserError(f"{run.run_json}: the documents phase has not finished; finish the run with `curate run` first")
+    from curation.phases import PHASES  # here: curation.phases imports this module's phase wrapper
+
+    stages = meta.get("stages", {})
+    before = ["documents"] + [p.name for p in PHASES[: [p.name for p in PHASES].index(PHASE)]]
+    unfinished = [name for name in before if name in stages and stages[name].get("status") != "done"]
+    if "documents" not in stages or unfinished:
+        raise UserError(f"{run.run_json}: the {(unfinished or ['documents'])[0]} phase has not finished; finish the run with `curate run` first")
     where = f"{run.run_json} (with the command's options)"
     if model is not None:
         cfg = TokenizerConfig(model=str(Path(model).resolve()))

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from curation.engine.rundir import RunDir, commit, tmp_path
 from curation.tokenizer.config import TrainConfig
-from curation.tokenizer.documents import DocsFile, docs_files, id_hashes, languages, map_resumable
+from curation.tokenizer.documents import UNDETERMINED, DocsFile, docs_files, id_hashes, languages, map_resumable
 
 SAMPLE_SALT = b"tokenizer-sample\x00"
 OVERSAMPLE = 1.25  # candidates drawn per byte of budget: covers the spread of a hash-based draw
@@ -73,7 +73,7 @@ def count_languages(item: DocsFile, ctx: _SampleContext) -> dict[str, Any]:
     records = 0
     for batch in _texts(item.path, ["text", "language"]):
         records += batch.num_rows
-        t = pa.table({"language": pc.fill_null(batch.column("language"), "und"), "bytes": pc.binary_length(batch.column("text"))})
+        t = pa.table({"language": pc.fill_null(batch.column("language"), UNDETERMINED), "bytes": pc.binary_length(batch.column("text"))})
         agg = t.group_by("language").aggregate([("bytes", "count"), ("bytes", "sum")])
         for lang, n, b in zip(agg["language"].to_pylist(), agg["bytes_count"].to_pylist(), agg["bytes_sum"].to_pylist()):
             counts[lang][0] += n

@@ -84,7 +84,7 @@ def read_blend(path: str | Path, data_root: str | Path | None = None) -> dict[st
     root = Path(data_root) if data_root is not None else None
     out: dict[str, list[BlendItem]] = {}
     for split in SPLITS:
-        if data.get(split) is None:
+        if data.get(split) in (None, [], ""):  # no such split (Megatron itself wants all three keys)
             out[split] = []
             continue
         pairs = _pairs(data[split], f"{path}: '{split}'")
@@ -142,12 +142,12 @@ class ShardSamples:
         self.prefix = str(prefix)
         reader = IndexedReader(prefix)
         self.seq_length = seq_length
-        # Plain ndarray views of the memory maps (np.memmap slicing is several times slower per sample).
+        # Plain ndarray views of the memory maps, not copies (np.memmap slicing is several times slower).
         self.tokens = np.asarray(reader.tokens)
-        self.offsets = np.asarray(reader.pointers, dtype=np.int64) // reader.dtype.itemsize
-        lengths = np.asarray(reader.lengths, dtype=np.int64)
-        self.lengths = lengths
-        tokens = int(lengths.sum())
+        self.pointers = np.asarray(reader.pointers)  # bytes
+        self.lengths = lengths = np.asarray(reader.lengths)
+        self.itemsize = reader.dtype.itemsize
+        tokens = int(lengths.sum(dtype=np.int64))
         if tokens < 2:
             raise UserError(f"{prefix}.idx: {tokens} tokens, too few to cut a sample from")
         self.epochs = epochs_for(tokens, num_samples, seq_length)
@@ -161,7 +161,7 @@ class ShardSamples:
         self.document_index = _document_index(len(lengths), self.epochs, rng, separate)
         # Token position where each entry of the document index starts, as if read back to back.
         self.starts = np.zeros(len(self.document_index) + 1, dtype=np.int64)
-        np.cumsum(lengths[self.document_index], out=self.starts[1:])
+        np.cumsum(lengths[self.document_index], dtype=np.int64, out=self.starts[1:])
         total = (self.epochs * tokens - 1) // seq_length  # train drops the last partial sample
         shuffle_first = ((self.epochs - 1) * tokens - 1) // seq_length if separate else total
         self.shuffle_index = _shuffle_index(shuffle_first, total, rng)
@@ -180,7 +180,7 @@ class ShardSamples:
             doc = self.document_index[d]
             lo = max(begin - int(self.starts[d]), 0)
             hi = min(end - int(self.starts[d]), int(self.lengths[doc]))
-            offset = int(self.offsets[doc])
+            offset = int(self.pointers[doc]) // self.itemsize
             parts.append(self.tokens[offset + lo : offset + hi])  # only the slice is read, however long the document
         return np.concatenate(parts).astype(np.int64)
 

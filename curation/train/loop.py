@@ -577,8 +577,11 @@ def train(
 
 def save_final(out: Path, model, tok: Tokenizer | None, seq_length: int) -> Path:
     """`save_pretrained` model (+ tokenizer) under a temporary name, then renamed to out/model."""
+    from transformers.utils import logging as hf_logging
+
     final = out / "model"
     tmp = out / f"model{TMP_MARK}{time.time_ns()}"
+    hf_logging.disable_progress_bar()  # one bar per file otherwise, in the middle of the training log
     model.save_pretrained(tmp)
     if tok is not None:
         save_tokenizer(tok, tmp, seq_length)
