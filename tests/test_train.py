@@ -328,7 +328,8 @@ def test_demo_run_blend_trains_a_tiny_model_from_the_command_line(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     run = tmp_path / "runs" / "demo-train"
     blend = next((run / "blend").glob("*.per-split.json"))
-    r = curate("train", "--blend", str(blend), "--device", "cpu", "--steps", "30", "--set", "precision=fp32", "--set", "eval_interval=30", timeout=900)
+    r = curate("train", "--blend", str(blend), "--device", "cpu", "--steps", "30", "--set", "precision=fp32", "--set", "eval_interval=30",
+               env={"OMP_NUM_THREADS": "1"}, timeout=900)  # see one_thread()
     assert r.returncode == 0, r.stderr[-3000:]
     out = run / "train" / f"{blend.name.replace('.per-split.json', '')}-tiny"
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
