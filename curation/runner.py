@@ -22,6 +22,7 @@ from curation.engine.rundir import RunDir, write_json
 from curation.engine.stats import RunTally, reconcile, write_stage_stats
 from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
 from curation.errors import RunFailed, UserError
+from curation.mixture import load_mixture, resolve_mixture
 from curation.phases import PHASES, PhaseContext
 from curation.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
@@ -85,9 +86,17 @@ def run_pipeline(
 
     stages = rp.pipeline.stages
     stage_order = [s.name for s in stages.build()]
+    if rp.pipeline.mixture is not None:  # fail now, not after hours of work, on a mistyped recipe
+        try:
+            load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
+        except UserError as e:
+            raise UserError(f"{rp.path}: field 'mixture': {e}") from None
     parts: list[Part] = []
     for src in rp.sources:
-        parts.extend(plan_parts(src, stages.read.max_part_bytes))
+        try:
+            parts.extend(plan_parts(src, stages.read.max_part_bytes))
+        except UserError as e:
+            raise UserError(f"{rp.path}: {e}") from None
     ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
     todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -142,3 +142,16 @@ def test_failing_part_is_retried_then_reported(small_corpus: Path) -> None:
     # the other parts are done: a rerun without the fault only does the failed one
     res2 = curate("run", "pipeline.yaml", cwd=small_corpus)
     assert res2.returncode == 0 and "(4 already done)" in res2.stderr
+
+
+def test_bad_location_and_mixture_fail_before_any_work(small_corpus: Path) -> None:
+    from curation.errors import UserError
+
+    p = small_corpus / "pipeline.yaml"
+    p.write_text(p.read_text().replace("data/*.jsonl.zst", "nowhere/*.jsonl.zst"))
+    with pytest.raises(UserError, match=r"pipeline\.yaml: source 'colossal-oscar': field 'location': no files match"):
+        run_pipeline(p, runs_dir=small_corpus / "runs", log=lambda m: None)
+    p.write_text(p.read_text().replace("nowhere/*.jsonl.zst", "data/*.jsonl.zst") + "mixture: no-such-recipe\n")
+    with pytest.raises(UserError, match=r"pipeline\.yaml: field 'mixture': no-such-recipe: no such mixture file"):
+        run_pipeline(p, runs_dir=small_corpus / "runs", log=lambda m: None)
+    assert not list((small_corpus / "runs").rglob("*.parquet"))
