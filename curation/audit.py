@@ -57,8 +57,8 @@ def _sha256(path: Path) -> str:
 def _docs_on_disk(run_dir: Path) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for p in sorted((run_dir / "docs").glob("*/*.parquet")):
-        t = pq.read_table(p, columns=["language"])
-        for lang, n in zip(*(lambda vc: (vc.field("values").to_pylist(), vc.field("counts").to_pylist()))(pc.value_counts(t["language"]))):
+        values = pc.value_counts(pq.read_table(p, columns=["language"])["language"])
+        for lang, n in zip(values.field("values").to_pylist(), values.field("counts").to_pylist()):
             counts[(p.parent.name, lang)] += n
     return counts
 
@@ -201,7 +201,7 @@ def plot(audit: Audit, path: Path) -> None:
     plt.close(fig)
 
 
-def load_mixture_ref(ref: str | None, run_dir: Path) -> Mixture | None:
+def load_mixture_ref(ref: str | None) -> Mixture | None:
     if ref is None:
         return None
     from curation.mixture import resolve_mixture

@@ -123,7 +123,7 @@ def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None
     from curation.engine.rundir import write_atomic, write_json
 
     run = Path(run_dir)
-    result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref, run), verify_checksums=checksums)
+    result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref), verify_checksums=checksums)
     out = run / "audit"
     write_atomic(out / "audit.csv", aud.to_csv(result))
     write_json(out / "audit.json", aud.to_json(result))
