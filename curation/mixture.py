@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 from curation.engine.rundir import write_atomic, write_json
 from curation.errors import UserError
 from curation.manifest import LanguageCode, Strict
+from curation.phases import Phase, PhaseContext
 from curation.yamlfile import read_yaml, validate
 
 PositiveFactor = Annotated[float, Field(gt=0)]
@@ -244,3 +245,18 @@ def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntr
         "sources": shares(blend["train"], "source"),
     })
     return paths
+
+
+class MixPhase(Phase):
+    """When a pipeline names a `mixture:`, `curate run` writes its blend files after the shards."""
+
+    name = "mix"
+
+    def enabled(self, ctx: PhaseContext) -> bool:
+        return ctx.pipeline.pipeline.mixture is not None and (ctx.run.root / "shards" / "manifest.json").is_file()
+
+    def run(self, ctx: PhaseContext) -> dict[str, Any]:
+        base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None
+        result = mix_run(ctx.run.root, resolve_mixture(ctx.pipeline.pipeline.mixture, base))  # type: ignore[arg-type]
+        ctx.log(f"mix: {result['mixture']}: {result['train_shards']} train shards -> {result['files']['per_split']}")
+        return {"mixture": result["mixture"], "files": result["files"], "train_shards": result["train_shards"]}

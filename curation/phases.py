@@ -1,7 +1,7 @@
 """Whole-run phases that follow the per-document stages (dedup, tokenizer, shards, mix, ...).
 
 The documents phase (curation.engine.task) runs per input part. The phases here need the whole run's
-output of the previous phase: each is a small class with one job, registered in PHASES in run order,
+output of the previous phase: each is a small class with one job, listed in run order in curation/phase_order.py,
 with its own ledger folder (`ledger/<name>/`) so that it resumes like the documents phase, and its
 status recorded in run.json.
 """
@@ -35,22 +35,3 @@ class Phase:
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         """Do the work (skipping what the ledger says is done) and return a JSON-able summary."""
         raise NotImplementedError
-
-
-# Run order. Each later issue appends its phase here.
-PHASES: list[type[Phase]] = []
-
-# Registered after Phase is defined: the phase modules import this one.
-from curation.dedup.phase import DedupPhase  # noqa: E402
-
-PHASES.insert(0, DedupPhase)  # type: ignore[arg-type]  # first: every later phase reads the deduplicated docs/
-
-# Tokenizer training, then Megatron shards: after dedup (they read the surviving documents).
-from curation.tokenizer.phases import ShardsPhase, TokenizerPhase  # noqa: E402  (they subclass Phase)
-
-PHASES.extend([TokenizerPhase, ShardsPhase])
-
-# The blend of the pipeline's `mixture:`, once the shards exist.
-from curation.mix_phase import MixPhase  # noqa: E402
-
-PHASES.append(MixPhase)

@@ -23,7 +23,8 @@ from curation.engine.stats import RunTally, reconcile, write_stage_stats
 from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
 from curation.errors import RunFailed, UserError
 from curation.mixture import load_mixture, resolve_mixture
-from curation.phases import PHASES, PhaseContext
+from curation.phase_order import PHASES
+from curation.phases import PhaseContext
 from curation.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 

@@ -139,7 +139,7 @@ def _first_paragraph(obj: Any) -> str | None:
 
 def _stages(meta: dict[str, Any]) -> dict[str, Any]:
     """What ran: the per-document stages in order (with what each does and its settings), the phases."""
-    from curation.phases import PHASES
+    from curation.phase_order import PHASES
     from curation.stages import PER_DOCUMENT_STAGES
     from curation.stages.quality import FILTERS
 

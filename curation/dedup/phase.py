@@ -17,9 +17,6 @@ Steps 1-6 only read the docs parts; step 7 rewrites them, one part at a time, af
 committed, and keys its work by (source, origin) so that redoing it after a kill changes nothing. The
 shuffle partitions and parts groups are counted from the data, never from the workers, and every file
 is a pure function of its inputs: the removed set and the files are the same whatever runs them.
-
-The class is a curation.phases.Phase by shape (name, enabled, run) rather than by inheritance, because
-curation/phases.py imports this module to register it.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
@@ -45,11 +42,10 @@ from curation.dedup.minhash import lsh_params, sketch
 from curation.engine.ledger import Ledger
 from curation.engine.rundir import RunDir, commit, tmp_path, write_json
 from curation.errors import RunFailed, UserError
+from curation.phases import Phase, PhaseContext
 from curation.schema import conform, documents_schema, rejected_schema
 from curation.stages.signatures import SignaturesConfig
 
-if TYPE_CHECKING:
-    from curation.phases import PhaseContext
 
 PHASE = "dedup"
 STAGE = "dedup"  # the `stage` of the rows this phase moves to rejected/
@@ -133,7 +129,7 @@ class Plan:
         return lsh.part_of(nodes) % self.partitions
 
 
-class DedupPhase:
+class DedupPhase(Phase):
     name = PHASE
 
     def enabled(self, ctx: PhaseContext) -> bool:

@@ -25,6 +25,7 @@ from curation.errors import UserError
 from curation.megatron.config import ShardsConfig
 from curation.megatron.indexed import optimal_dtype
 from curation.megatron.merge import Group, Run, plan_group, shard_jobs, write_shard
+from curation.phases import Phase, PhaseContext
 from curation.megatron.tokenize import SPLITS, TokenizeContext, tokenize_docs_file
 from curation.tokenizer.documents import DocsFile, docs_files, map_resumable
 from curation.tokenizer.phase import current_tokenizer, model_path
@@ -148,3 +149,27 @@ def _token_stats(tokenized: dict[str, Any], files: list, shards: list[dict[str, 
             out[src][lang] = {**total, **{s: per[s] for s in SPLITS}}
     grand = {k: sum(c[k] for langs in out.values() for c in langs.values()) for k in ("documents", "tokens", "bytes")}
     return {"sources": out, "total": grand}
+
+
+class ShardsPhase(Phase):
+    name = "shards"
+
+    def enabled(self, ctx: PhaseContext) -> bool:
+        return ctx.pipeline.pipeline.tokenizer is not None and _config(ctx).enabled
+
+    def run(self, ctx: PhaseContext) -> dict[str, Any]:
+        rp = ctx.pipeline
+        return build_shards(
+            ctx.run,
+            sources=[s.id for s in rp.sources],
+            seed=rp.pipeline.seed,
+            run_fingerprint=ctx.fingerprint,
+            config=_config(ctx),
+            ray_address=ctx.ray_address,
+            num_cpus=ctx.num_cpus,
+            log=ctx.log,
+        )
+
+
+def _config(ctx: PhaseContext) -> ShardsConfig:
+    return ctx.pipeline.pipeline.stages.shards

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from curation.engine.ledger import Ledger
 from curation.engine.rundir import RunDir, write_atomic, write_json
 from curation.errors import UserError
+from curation.phases import Phase, PhaseContext
 from curation.tokenizer.config import TokenizerConfig, TrainConfig
 from curation.tokenizer.hf import export_hf
 from curation.tokenizer.sample import draw_sample
@@ -153,7 +154,7 @@ def train_for_run(
     if not run.run_json.is_file():
         raise UserError(f"{run.root}: not a run directory (no run.json); make one with `curate run`")
     meta = json.loads(run.run_json.read_text(encoding="utf-8"))
-    from curation.phases import PHASES  # here: curation.phases imports this module's phase wrapper
+    from curation.phase_order import PHASES  # here: phase_order imports this module
 
     stages = meta.get("stages", {})
     before = ["documents"] + [p.name for p in PHASES[: [p.name for p in PHASES].index(PHASE)]]
@@ -183,3 +184,28 @@ def train_for_run(
         num_cpus=num_cpus,
         log=log,
     )
+
+
+class TokenizerPhase(Phase):
+    name = "tokenizer"
+
+    def enabled(self, ctx: PhaseContext) -> bool:
+        return ctx.pipeline.pipeline.tokenizer is not None
+
+    def run(self, ctx: PhaseContext) -> dict[str, Any]:
+        rp = ctx.pipeline
+        assert rp.pipeline.tokenizer is not None
+        path = Path(rp.path) if rp.path else None
+        return build_tokenizer(
+            ctx.run,
+            sources=[s.id for s in rp.sources],
+            seed=rp.pipeline.seed,
+            run_fingerprint=ctx.fingerprint,
+            cfg=rp.pipeline.tokenizer,
+            base_dir=path.parent if path else Path.cwd(),
+            where=str(path) if path else "pipeline",
+            origin="pipeline",
+            ray_address=ctx.ray_address,
+            num_cpus=ctx.num_cpus,
+            log=ctx.log,
+        )
