@@ -18,14 +18,14 @@ from typing import Any
 from curation import __version__
 from curation.engine.executor import ensure_ray, run_tasks
 from curation.engine.ledger import Ledger
-from curation.engine.rundir import RunDir, write_json
+from curation.core.rundir import RunDir, write_json
 from curation.engine.stats import RunTally, reconcile, write_stage_stats
 from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
-from curation.errors import RunFailed, UserError
-from curation.mixture import load_mixture, resolve_mixture
-from curation.phase_order import PHASES
-from curation.phases import PhaseContext
-from curation.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
+from curation.core.errors import RunFailed, UserError
+from curation.phases.mix import load_mixture, resolve_mixture
+from curation.phases.order import PHASES
+from curation.engine.phase import PhaseContext
+from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from curation.core.errors import UserError
+
 
 @pytest.fixture(scope="session")
 def ray_session():
@@ -81,3 +83,57 @@ def tree_digest(root: Path, folders=("docs", "rejected", "quarantine", "stats"))
             if p.is_file() and p.name != "timing.json":
                 out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
+
+
+# --- YAML test files (manifests, pipelines) -----------------------------------------------------
+
+GOOD_ENTRY = """\
+  - id: {id}
+    name: {name}
+    languages: [es, ca]
+    domain: web
+    licence: CC0-1.0
+    format: jsonl
+    location: data/*.jsonl
+"""
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based number of the line holding the `occurrence`-th match of `needle`."""
+    seen = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return n
+    raise AssertionError(f"{needle!r} not in the test YAML")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def manifest_text(*entries: str) -> str:
+    return "version: 1\nsources:\n" + "".join(entries)
+
+
+def entry(id: str = "x", name: str = "X", **replace: str) -> str:
+    text = GOOD_ENTRY.format(id=id, name=name)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def assert_one_line_error(exc: UserError, path: Path, line: int, *needles: str) -> str:
+    msg = str(exc)
+    assert len(msg.splitlines()) == 1, msg
+    assert msg.startswith(f"{path}:{line}: "), msg
+    for needle in needles:
+        assert needle in msg, (needle, msg)
+    assert "Traceback" not in msg
+    return msg
+

@@ -7,7 +7,7 @@ The sample stands in for the real sources of the Salamandra / ALIA pipeline
 schema, with known defects planted in it.  Everything planted is listed in
 ``truth.json`` so that tests can check what each stage keeps and drops.
 
-Inputs: ``tools/sample_text/`` (prose, legal, boilerplate and spam text per
+Inputs: ``tools/sample_data/`` (prose, legal, boilerplate and spam text per
 language, and code files).  Output: ``curation/sample/`` -- deleted and
 recreated on every run.
 
@@ -662,7 +662,8 @@ class Sample:
         out = []
         for p in sorted(d.iterdir()):
             if p.is_file() and not p.name.startswith("."):
-                out.append((p.name, p.read_text(encoding="utf-8", errors="replace")))
+                # stored as <name>.txt: sample data, not project source; the corpus keeps the real name
+                out.append((p.name.removesuffix(".txt"), p.read_text(encoding="utf-8", errors="replace")))
         return out
 
     def repo_name(self) -> str:
@@ -1434,7 +1435,7 @@ apart).
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--text-dir", type=Path, default=ROOT / "tools" / "sample_text")
+    ap.add_argument("--text-dir", type=Path, default=ROOT / "tools" / "sample_data")
     ap.add_argument("--out", type=Path, default=ROOT / "curation" / "sample")
     a = ap.parse_args(argv)
     if a.out.exists():

@@ -2,7 +2,7 @@
 of a million synthetic documents (wall time and peak memory).
 
 1. Signatures/s on one core, the same documents (about 1,000 words each) for every contender, 128
-   permutations: ours (curation/dedup/minhash.py: normalization, shingling and hashing included, from
+   permutations: ours (curation/stages/minhash.py: normalization, shingling and hashing included, from
    an Arrow column); datasketch `MinHash.update` per shingle and `update_batch` per document (shingles
    made the usual way: regex words, lowercased, joined 5-grams, encoded); datatrove's
    `MinhashDedupSignature` (16 buckets x 8 hashes, its default word tokenizer, writing its signature
@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from curation.dedup import synthetic
-from curation.dedup.minhash import MinHasher, jaccard_estimate, shingles
+from curation.evals import synthetic_dups as synthetic
+from curation.stages.minhash import MinHasher, jaccard_estimate, shingles
 
 NUM_PERM = 128
 DEFAULT_DOCS = 1_000_000
@@ -161,7 +161,7 @@ def accuracy(console: Console) -> dict[str, float]:
 def _make_part(part: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
     """One docs part: generated documents (a share of them copies and near copies of earlier ones of the
     same part, as crawls repeat pages), signed by the signatures stage, written as the documents phase would."""
-    from curation.stages import StagesConfig
+    from curation.config.stages import StagesConfig
 
     stages = StagesConfig()
     gen = synthetic.TextGenerator(ctx["seed"])
@@ -244,7 +244,7 @@ class _MemorySampler:
 
 def full_dedup(n_docs: int, console: Console, per_part: int = 25_000) -> dict[str, Any]:
     from curation.engine.executor import ensure_ray, run_tasks
-    from curation.stages import StagesConfig
+    from curation.config.stages import StagesConfig
 
     ensure_ray()
     import ray

@@ -20,9 +20,9 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
-from curation.langid.evalset import build
-from curation.langid.model import LanguageModel, bundled_model_path
-from curation.manifest import TARGET_LANGUAGES, Source, sample_dir
+from curation.evals.langid_set import build
+from curation.stages.langid.model import LanguageModel, bundled_model_path
+from curation.config.manifest import TARGET_LANGUAGES, Source, sample_dir
 from curation.stages.langid import Langid, LangidConfig
 
 
@@ -92,7 +92,7 @@ def run(repeat: int = 3, console: Console | None = None) -> dict:
             best_ref = min(best_ref, time.perf_counter() - t0)
             ref_labels = [d.metadata["language"] for d in kept]
 
-    from curation.langid.labels import normalize_label
+    from curation.stages.langid.labels import normalize_label
 
     ref_norm = [normalize_label(x) for x in ref_labels]
     equal = sum(a == b for a, b in zip(ours_labels, ref_norm)) / len(texts)

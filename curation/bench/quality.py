@@ -3,7 +3,7 @@ English documents (the bundled sample's FineWeb-Edu, OSCAR-en and EurLex-en text
 English ones), one thread, plus the throughput of the whole default web chain for reference.
 
 datatrove splits words with spaCy's English tokenizer; ours with the offline Unicode rule of
-curation.quality.words. "Equal labels" is the share of documents on which both keep or both drop.
+curation.stages.quality.words. "Equal labels" is the share of documents on which both keep or both drop.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
-from curation.langid.evalset import build
-from curation.manifest import Source, sample_dir
-from curation.quality.base import Docs
-from curation.quality.web import GopherQuality, GopherQualityConfig
+from curation.evals.langid_set import build
+from curation.config.manifest import Source, sample_dir
+from curation.stages.quality.base import Docs
+from curation.stages.quality.web import GopherQuality, GopherQualityConfig
 from curation.stages.quality import Quality, QualityConfig
 
 

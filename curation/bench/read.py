@@ -22,7 +22,7 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
-from curation.manifest import FieldMap, Source
+from curation.config.manifest import FieldMap, Source
 from curation.readers import Part, read_part
 
 WORDS = (

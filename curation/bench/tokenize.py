@@ -37,7 +37,7 @@ DOCS_PER_FILE = 1500
 def _sample_texts() -> dict[str, list[tuple[str, str, str | None]]]:
     """(id, text, language) per source, from the demo pipeline's sample files (WARC sources skipped:
     their records are HTML before extraction)."""
-    from curation.pipeline import demo_pipeline_path, load_pipeline
+    from curation.config.pipeline import demo_pipeline_path, load_pipeline
     from curation.readers import plan_parts, read_part
 
     out: dict[str, list[tuple[str, str, str | None]]] = {}
@@ -54,7 +54,7 @@ def _sample_texts() -> dict[str, list[tuple[str, str, str | None]]]:
 
 
 def _write_docs(root: Path, texts: dict[str, list[tuple[str, str, str | None]]]) -> list:
-    from curation.tokenizer.documents import DocsFile
+    from curation.phases.tokenizer.documents import DocsFile
 
     files = []
     for src, rows in texts.items():
@@ -70,8 +70,8 @@ def _write_docs(root: Path, texts: dict[str, list[tuple[str, str, str | None]]])
 
 
 def _train(texts: list[str], workdir: Path) -> Path:
-    from curation.tokenizer.config import TrainConfig
-    from curation.tokenizer.trainer import train_sentencepiece
+    from curation.phases.tokenizer.config import TrainConfig
+    from curation.phases.tokenizer.trainer import train_sentencepiece
 
     model = train_sentencepiece(iter(texts), TrainConfig(vocab_size=VOCAB), workdir, "bench")
     path = workdir / "tokenizer.model"
@@ -122,11 +122,11 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
     logger.disable("datatrove")  # its per-file INFO lines would bury the table
     import sentencepiece as spm
 
-    from curation.megatron.config import ShardsConfig
-    from curation.megatron.indexed import optimal_dtype
-    from curation.megatron.merge import plan_group, shard_jobs, write_shard
-    from curation.megatron.shards import shard_groups
-    from curation.megatron.tokenize import TokenizeContext, tokenize_docs_file
+    from curation.phases.shards.config import ShardsConfig
+    from curation.formats.indexed import optimal_dtype
+    from curation.phases.shards.merge import plan_group, shard_jobs, write_shard
+    from curation.phases.shards.phase import shard_groups
+    from curation.phases.shards.tokenize import TokenizeContext, tokenize_docs_file
 
     console = console or Console()
     sample = _sample_texts()

@@ -16,7 +16,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from curation.megatron.indexed import IndexedWriter
+from curation.formats.indexed import IndexedWriter
 from curation.train.data import BlendedSamples, BlendItem
 
 SHARDS = 8

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from curation.engine.rundir import write_json
+from curation.core.rundir import write_json
 
 
 class Ledger:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from curation.engine.rundir import RunDir, write_atomic, write_json
+from curation.core.rundir import RunDir, write_atomic, write_json
 
 
 class RunTally:

@@ -19,12 +19,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.engine.ledger import Ledger
-from curation.engine.rundir import RunDir, commit, tmp_path
-from curation.errors import UserError
-from curation.manifest import Source
+from curation.core.rundir import RunDir, commit, tmp_path
+from curation.core.errors import UserError
+from curation.config.manifest import Source
 from curation.readers import Part, read_part
-from curation.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
-from curation.stages import Stage, StagesConfig
+from curation.core.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
+from curation.config.stages import StagesConfig
+from curation.stages.base import Stage
 
 DOCUMENTS_PHASE = "documents"
 UNDETERMINED = "und"  # language key in stats before language identification has run
@@ -57,7 +58,7 @@ def _stages(ctx: RunContext) -> list[Stage]:
     if ctx.fingerprint not in _STAGE_CACHE:
         stages = ctx.stages.build()
         for s in stages:
-            s.setup()
+            s.ensure_setup()
         _STAGE_CACHE[ctx.fingerprint] = stages
     return _STAGE_CACHE[ctx.fingerprint]
 

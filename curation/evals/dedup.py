@@ -1,6 +1,6 @@
 """`curate eval dedup`: precision and recall of the dedup phase against planted near-duplicates.
 
-A synthetic corpus (curation/dedup/synthetic.py) holds unrelated documents and pairs planted at Jaccard
+A synthetic corpus (curation/evals/synthetic_dups.py) holds unrelated documents and pairs planted at Jaccard
 levels 0.50 to 1.00 by realistic edits (sentence insertions and deletions, word substitutions, typos,
 boilerplate swaps; exact and reformatted copies at 1.00). The real signatures stage and dedup phase (on
 Ray) run on it twice, with and without verification. Reported:
@@ -25,9 +25,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from curation.dedup import synthetic
-from curation.dedup.lsh import VERIFY_Z, min_sketch_matches
-from curation.dedup.minhash import detection_probability
+from curation.evals import synthetic_dups as synthetic
+from curation.phases.dedup.lsh import VERIFY_Z, min_sketch_matches
+from curation.stages.minhash import detection_probability
 
 LEVELS = [round(0.5 + 0.05 * i, 2) for i in range(11)]
 RECALL_FROM = 0.85
@@ -77,7 +77,7 @@ def measure(run_dir: Path, pairs: list[synthetic.PlantedPair], threshold: float)
 
 
 def run(console: Console | None = None, n_background: int = 2000, pairs_per_level: int = 50, seed: int = 11) -> dict[str, Any]:
-    from curation.stages import StagesConfig
+    from curation.config.stages import StagesConfig
 
     console = console or Console()
     console.print(f"generating {n_background} unrelated documents and {pairs_per_level} planted pairs at each Jaccard level {LEVELS[0]}..{LEVELS[-1]} ...")

@@ -1,5 +1,5 @@
 """`curate eval langid`: accuracy of language identification on the labelled evaluation set
-(curation/langid/evalset.py): per-language precision and recall, the ca/es/gl/pt/eu confusion matrix and
+(curation/evals/langid_set.py): per-language precision and recall, the ca/es/gl/pt/eu confusion matrix and
 accuracy by document length, for the model's own argmax and for the pipeline's decision (close calls
 settled by priority; the source taken to declare all 35 languages, as Colossal OSCAR does).
 """
@@ -12,10 +12,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from curation.langid.evalset import LANGUAGES, build
-from curation.langid.model import load_model
-from curation.langid.policy import CloseCalls
-from curation.manifest import TARGET_LANGUAGES
+from curation.evals.langid_set import LANGUAGES, build
+from curation.stages.langid.model import load_model
+from curation.stages.langid.policy import CloseCalls
+from curation.config.manifest import TARGET_LANGUAGES
 from curation.stages.langid import LangidConfig
 
 CONFUSION = ["ca", "es", "gl", "pt", "eu"]

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from curation.manifest import Source
+from curation.config.manifest import Source
 from curation.readers.parts import Part
-from curation.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, REJECTION_FIELDS
+from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, REJECTION_FIELDS
 
 READ_STAGE = "read"
 REJECTED_READ_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + REJECTION_FIELDS)

@@ -12,8 +12,8 @@ import fsspec
 import orjson
 import pyarrow.parquet as pq
 
-from curation.errors import UserError
-from curation.manifest import Source
+from curation.core.errors import UserError
+from curation.config.manifest import Source
 from curation.readers.documents import DocumentBuilder, ReadBatch
 from curation.readers.lines import TruncatedStream, iter_lines
 from curation.readers.parts import Part

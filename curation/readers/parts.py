@@ -18,8 +18,8 @@ from pathlib import PurePosixPath
 
 import fsspec
 
-from curation.errors import UserError
-from curation.manifest import Source, expand_location, is_remote
+from curation.core.errors import UserError
+from curation.config.manifest import Source, expand_location, is_remote
 
 DEFAULT_MAX_PART_BYTES = 128 * 1024 * 1024
 

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
-from curation.schema import QUARANTINE_RAW_CAP
+from curation.core.schema import QUARANTINE_RAW_CAP
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 

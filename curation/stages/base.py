@@ -4,23 +4,42 @@ A stage is a small class with one job. It receives an Arrow table of documents o
 returns the table (possibly with changed or added columns) and, per row, None to keep the document or a
 reason string to drop it. The engine splits kept from rejected rows, writes the rejected ones with the
 stage name and reason, and counts drops per reason (the datatrove filter pattern, batched).
-Heavy resources (models) are loaded in `setup()`, once per worker process (NeMo Curator's pattern).
+Heavy resources (models) are loaded in `setup()`, once per worker process (NeMo Curator's pattern); a
+stage declares what its Ray tasks need in `resources` (NeMo Curator's `Resources`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
 
-from curation.manifest import Source
+from curation.config.base import StageConfig
+from curation.config.manifest import Source
+
+ConfigT = TypeVar("ConfigT", bound=StageConfig)
 
 
-class StageConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = True
+@dataclass(frozen=True)
+class Resources:
+    """What one Ray task of a stage or phase needs. The documents task of a part asks for the largest
+    need of the stages it runs (they run one after the other in that task)."""
+
+    cpus: float = 1.0
+    gpus: float = 0.0
+    memory_gb: float = 0.0  # 0 = no reservation
+
+    def merge(self, other: "Resources") -> "Resources":
+        return Resources(max(self.cpus, other.cpus), max(self.gpus, other.gpus), max(self.memory_gb, other.memory_gb))
+
+    def ray_options(self) -> dict[str, float]:
+        opts: dict[str, float] = {"num_cpus": self.cpus}
+        if self.gpus:
+            opts["num_gpus"] = self.gpus
+        if self.memory_gb:
+            opts["memory"] = self.memory_gb * 2**30
+        return opts
 
 
 @dataclass
@@ -29,15 +48,22 @@ class StageOutput:
     reasons: list[str | None]  # aligned with table rows; None = keep
 
 
-class Stage:
+class Stage(Generic[ConfigT]):
     name: ClassVar[str]
-    Config: ClassVar[type[StageConfig]] = StageConfig
     # Columns this stage adds to the documents schema (the final schema is known before any part runs,
     # so every part writes the same schema).
     columns: ClassVar[list[pa.Field]] = []
+    resources: ClassVar[Resources] = Resources()
 
-    def __init__(self, config: StageConfig):
-        self.config = config
+    def __init__(self, config: ConfigT):
+        self.config: ConfigT = config
+        self._ready = False
+
+    def ensure_setup(self) -> None:
+        """Run `setup()` once (the engine calls this in each worker before the first batch)."""
+        if not self._ready:
+            self.setup()
+            self._ready = True
 
     def setup(self) -> None:
         """Load heavy resources. Called once per worker process before the first batch."""

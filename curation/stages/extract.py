@@ -6,8 +6,9 @@ import orjson
 import pyarrow as pa
 import trafilatura
 
-from curation.manifest import Source
-from curation.stages.base import Stage, StageConfig, StageOutput
+from curation.config.manifest import Source
+from curation.config.base import StageConfig
+from curation.stages.base import Stage, StageOutput
 
 
 class ExtractConfig(StageConfig):
@@ -17,15 +18,14 @@ class ExtractConfig(StageConfig):
     min_chars: int = 1  # fewer extracted characters -> dropped with reason "no_text"
 
 
-class Extract(Stage):
+class Extract(Stage[ExtractConfig]):
     name = "extract"
-    Config = ExtractConfig
 
     def applies_to(self, source: Source) -> bool:
         return source.is_html
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:
-        cfg: ExtractConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         texts, metas, reasons = [], [], []
         for html, url, meta in zip(table["text"].to_pylist(), table["url"].to_pylist(), table["metadata"].to_pylist()):
             doc = trafilatura.bare_extraction(

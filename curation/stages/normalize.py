@@ -14,8 +14,9 @@ import ftfy
 import ftfy.badness
 import pyarrow as pa
 
-from curation.manifest import Source
-from curation.stages.base import Stage, StageConfig, StageOutput
+from curation.config.manifest import Source
+from curation.config.base import StageConfig
+from curation.stages.base import Stage, StageOutput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -34,12 +35,11 @@ class NormalizeConfig(StageConfig):
     min_chars: int = 1  # shorter documents after normalization -> dropped with reason "empty"
 
 
-class Normalize(Stage):
+class Normalize(Stage[NormalizeConfig]):
     name = "normalize"
-    Config = NormalizeConfig
 
     def normalize(self, text: str, is_code: bool = False) -> str:
-        cfg: NormalizeConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         if cfg.fix_encoding and not text.isascii() and ftfy.badness.is_bad(text):
             text = ftfy.fix_encoding(text)
         if cfg.remove_control_chars:
@@ -55,7 +55,7 @@ class Normalize(Stage):
         return text.strip() if cfg.strip and not is_code else text
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:
-        cfg: NormalizeConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         is_code = source.languages == ["code"]
         texts = [self.normalize(t, is_code) for t in table["text"].to_pylist()]
         reasons = [None if len(t.strip()) >= cfg.min_chars else "empty" for t in texts]

@@ -1,12 +1,12 @@
 """Per-document dedup signatures: the exact hash of the text and the MinHash signature, as columns.
 
-The whole-run `dedup` phase (curation/dedup/phase.py) clusters documents on these columns; computing
+The whole-run `dedup` phase (curation/phases/dedup/phase.py) clusters documents on these columns; computing
 them here, in the per-part Ray tasks, means the global phase only reads small fixed-size values. The
 stage drops nothing.
 
 - `exact_hash`: the first 128 bits of SHA-512 of the document text as the normalize stage left it
   (Salamandra's documented method: SHA-512 of the text, within each source).
-- `minhash`: `num_perm` uint32 values (curation/dedup/minhash.py says exactly how they are made); null
+- `minhash`: `num_perm` uint32 values (curation/stages/minhash.py says exactly how they are made); null
   for a document with no word at all, which is then only exact-deduplicated.
 - `dedup_cluster`: filled by the dedup phase for every member of a duplicate cluster (kept or removed);
   declared here so that every part of the run writes the same schema from the start.
@@ -20,9 +20,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from curation.dedup.minhash import MinHasher
-from curation.manifest import Source
-from curation.stages.base import Stage, StageConfig, StageOutput
+from curation.stages.minhash import MinHasher
+from curation.config.manifest import Source
+from curation.config.base import StageConfig
+from curation.stages.base import Stage, StageOutput
 
 EXACT_HASH_BYTES = 16
 
@@ -40,9 +41,8 @@ class SignaturesConfig(StageConfig):
         return MinHasher(self.num_perm, self.seed, self.ngram, self.char_ngram, self.chars_per_word)
 
 
-class Signatures(Stage):
+class Signatures(Stage[SignaturesConfig]):
     name = "signatures"
-    Config = SignaturesConfig
     columns = [
         pa.field("exact_hash", pa.binary(EXACT_HASH_BYTES)),
         pa.field("minhash", pa.list_(pa.uint32())),

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from curation.errors import UserError
-from curation.yamlfile import load as load_yaml_text
-from curation.yamlfile import read_yaml, validate
+from curation.core.errors import UserError
+from curation.core.yamlfile import load as load_yaml_text
+from curation.core.yamlfile import read_yaml, validate
 
 PositiveInt = Annotated[int, Field(ge=1)]
 

@@ -9,7 +9,7 @@ Across shards (`BlendedDataset`): sample t comes from the shard that lags its qu
 argmax_i(w_i * max(t, 1) - count_i), ties to the lowest index. With the same weights, sizes and seed the
 sample order is megatron-core's, sample for sample (tests/test_train.py checks it against 0.16.1).
 
-Nothing reads a shard whole: the .bin/.idx stay memory-mapped (curation.megatron.indexed.IndexedReader)
+Nothing reads a shard whole: the .bin/.idx stay memory-mapped (curation.formats.indexed.IndexedReader)
 and a sample is located by a binary search over the cumulative document lengths, which stands in for
 Megatron's sample index (the same start positions, j x S, without materialising them). The blend is
 generated as a stream whose whole state is (samples drawn, count per shard): that pair is what a
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from curation.errors import UserError
-from curation.megatron.indexed import IndexedReader
+from curation.core.errors import UserError
+from curation.formats.indexed import IndexedReader
 
 SPLITS = ("train", "valid", "test")
 FINAL_EPOCH_THRESHOLD = 0.80  # GPTDataset: a last epoch used below this fraction is shuffled separately

@@ -34,9 +34,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curation.engine.rundir import TMP_MARK, write_atomic, write_json
-from curation.errors import UserError
-from curation.megatron.indexed import IndexedReader
+from curation.core.rundir import TMP_MARK, write_atomic, write_json
+from curation.core.errors import UserError
+from curation.formats.indexed import IndexedReader
 from curation.train.config import TrainConfig
 from curation.train.data import BlendedSamples, BlendItem, MicroBatch, make_micro_batch, read_blend
 from curation.train.model import build_model, flops_per_token, llama_config, padded_vocab, peak_flops
@@ -109,7 +109,7 @@ def save_tokenizer(tok: Tokenizer, out: Path, model_max_length: int) -> None:
             if not (out / "tokenizer.model").exists():
                 shutil.copy2(tok.folder / "tokenizer.model", out / "tokenizer.model")
             return
-    from curation.tokenizer.hf import export_hf
+    from curation.phases.tokenizer.hf import export_hf
 
     export_hf((tok.folder / "tokenizer.model").read_bytes(), out, model_max_length=model_max_length)
 

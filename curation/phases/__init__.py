@@ -1,0 +1,1 @@
+"""Whole-run phases: dedup, tokenizer, shards, mix. Their run order is curation/phases/order.py."""

@@ -1,0 +1,262 @@
+"""Mixture recipes (`mixtures/*.yaml`) and the blend they give: per-shard weights, epochs, blend files.
+
+Salamandra's rule (salamandra-data.md 2.4): a shard's weight is its raw tokens times the sampling factors
+of its language, its source and the shard itself (es/ca/gl/eu x2, en x0.5, code x0.5, others x1),
+normalized to sum 1. Megatron normalizes again, so only ratios matter; zero weights are not allowed
+(BlendedDataset asserts every weight > 0), so a factor of 0 is expressed by leaving the shard out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, model_validator
+
+from curation.core.rundir import write_atomic, write_json
+from curation.core.errors import UserError
+from curation.config.manifest import LanguageCode, Strict
+from curation.engine.phase import Phase, PhaseContext
+from curation.core.yamlfile import read_yaml, validate
+
+PositiveFactor = Annotated[float, Field(gt=0)]
+SPLITS = ("train", "valid", "test")
+
+
+class Sampling(Strict):
+    """Factors multiply: language x source x shard (LLM-Datasets' sampling_factor_by_* semantics)."""
+
+    default: PositiveFactor = 1.0
+    by_language: dict[LanguageCode, PositiveFactor] = {}
+    by_source: dict[str, PositiveFactor] = {}
+    by_shard: dict[str, PositiveFactor] = {}  # shard name as in the manifest, e.g. "es/colossal-oscar-1"
+
+
+class Exclude(Strict):
+    source: str | None = None
+    language: LanguageCode | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> "Exclude":
+        if self.source is None and self.language is None:
+            raise ValueError("an exclude rule needs a source, a language or both")
+        return self
+
+
+class Selection(Strict):
+    """Which shards the phase uses. `phase` selects the sources whose sources.yaml `phases` list it."""
+
+    phase: str | None = None
+    sources: list[str] | None = None  # explicit list (overrides phase membership)
+    languages: list[LanguageCode] | None = None
+    exclude: list[Exclude] = []
+
+
+class Mixture(Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    description: str = ""
+    token_budget: Annotated[float, Field(gt=0)]  # tokens drawn from the train blend in this phase
+    seq_length: Annotated[int, Field(gt=0)] = 4096
+    select: Selection = Selection()
+    sampling: Sampling = Sampling()
+    # valid/test blends: "resampled" weights them like train (ALIA-40b's per-language weighted lists);
+    # "proportional" by raw tokens.
+    eval_weighting: Literal["resampled", "proportional"] = "resampled"
+    # Target language shares in percent, reported next to the realised ones by `curate audit`.
+    targets: dict[LanguageCode, Annotated[float, Field(ge=0)]] = {}
+    notes: str = ""
+
+
+def bundled_mixtures_dir() -> Path:
+    from curation.config.manifest import bundled_manifest_path
+
+    return bundled_manifest_path().parent / "mixtures"
+
+
+def resolve_mixture(ref: str | Path, base: Path | None = None) -> Path:
+    """A mixture file: a path (relative to `base` or the working directory) or a bundled recipe's name."""
+    ref = str(ref)
+    candidates = [Path(ref)] if Path(ref).is_absolute() else [(base or Path.cwd()) / ref, Path(ref)]
+    candidates.append(bundled_mixtures_dir() / (ref if ref.endswith(".yaml") else f"{ref}.yaml"))
+    for c in candidates:
+        if c.is_file():
+            return c
+    names = sorted(p.stem for p in bundled_mixtures_dir().glob("*.yaml"))
+    raise UserError(f"{ref}: no such mixture file (bundled recipes: {', '.join(names)})")
+
+
+def load_mixture(path: str | Path) -> Mixture:
+    path = Path(path)
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping (a mixture recipe)")
+    return validate(Mixture, data, path, lines)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One shard as recorded in shards/manifest.json."""
+
+    name: str  # e.g. "es/colossal-oscar-1_train_text_document"
+    prefix: str  # path without .bin/.idx, relative to the run directory
+    language: str
+    source: str
+    split: str
+    documents: int
+    tokens: int
+
+
+def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
+    """The shards of a run, from shards/manifest.json (written by the shards phase)."""
+    path = run_dir / "shards" / "manifest.json"
+    if not path.is_file():
+        raise UserError(f"{path}: no shard manifest; the run has no shards yet (its pipeline needs a `tokenizer:`)")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    shards = [
+        Shard(s["name"], f"shards/{s['name']}", s["language"], s["source"], s["split"], int(s["documents"]), int(s["tokens"]))
+        for s in manifest["shards"]
+    ]
+    return shards, manifest
+
+
+def source_phases(run_dir: Path) -> dict[str, list[str]]:
+    """Phase membership of the run's sources (resolved entries recorded in run.json)."""
+    meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    return {s["id"]: list(s.get("phases", [])) for s in meta.get("sources", [])}
+
+
+def mix_run(run_dir: Path, mixture_file: Path, root: str | None = None) -> dict[str, Any]:
+    """`curate mix`: the blend of a run's shards under a recipe, written to RUN/blend/."""
+    m = load_mixture(mixture_file)
+    shards, _ = load_shards(run_dir)
+    blend = compute_blend(m, shards, source_phases(run_dir))
+    paths = write_blend_files(run_dir, m, blend, root)
+    return {"mixture": m.name, "files": {k: str(v) for k, v in paths.items()}, "train_shards": len(blend["train"]),
+            "languages": shares(blend["train"], "language"), "sources": shares(blend["train"], "source"), "blend": blend}
+
+
+def factor(m: Mixture, shard: Shard) -> float:
+    s = m.sampling
+    f = s.by_language.get(shard.language, s.default)
+    f *= s.by_source.get(shard.source, 1.0)
+    base = shard.name.rsplit("_", 3)[0] if shard.name.endswith("_text_document") else shard.name
+    f *= s.by_shard.get(base, s.by_shard.get(shard.name, 1.0))
+    return f
+
+
+def selected(m: Mixture, shard: Shard, source_phases: dict[str, list[str]]) -> bool:
+    sel = m.select
+    if sel.sources is not None:
+        if shard.source not in sel.sources:
+            return False
+    elif sel.phase is not None and sel.phase not in source_phases.get(shard.source, []):
+        return False
+    if sel.languages is not None and shard.language not in sel.languages:
+        return False
+    for ex in sel.exclude:
+        if (ex.source in (None, shard.source)) and (ex.language in (None, shard.language)):
+            return False
+    return True
+
+
+@dataclass
+class BlendEntry:
+    shard: Shard
+    factor: float
+    weight: float  # normalized within its split
+    epochs: float  # train only: how many times the shard is seen for the token budget
+
+
+def compute_blend(m: Mixture, shards: list[Shard], source_phases: dict[str, list[str]]) -> dict[str, list[BlendEntry]]:
+    """Per split, the selected non-empty shards with their normalized weights (and train epochs)."""
+    out: dict[str, list[BlendEntry]] = {}
+    for split in SPLITS:
+        chosen = sorted((s for s in shards if s.split == split and s.tokens > 0 and selected(m, s, source_phases)), key=lambda s: s.name)
+        if split != "train" and m.eval_weighting == "proportional":
+            raw = [float(s.tokens) for s in chosen]
+        else:
+            raw = [s.tokens * factor(m, s) for s in chosen]
+        total = sum(raw)
+        entries = []
+        for s, r in zip(chosen, raw):
+            w = r / total
+            epochs = m.token_budget * w / s.tokens if split == "train" else 0.0
+            entries.append(BlendEntry(s, factor(m, s), w, epochs))
+        out[split] = entries
+    if not out["train"]:
+        raise UserError(f"mixture '{m.name}': no train shard of the run matches its selection")
+    return out
+
+
+def shares(entries: list[BlendEntry], key: str) -> dict[str, dict[str, float]]:
+    """Share (percent) of each language or source before resampling (raw tokens) and after (weights)."""
+    raw_total = sum(e.shard.tokens for e in entries)
+    acc: dict[str, dict[str, float]] = {}
+    for e in entries:
+        k = getattr(e.shard, key)
+        a = acc.setdefault(k, {"tokens": 0, "raw_share": 0.0, "share": 0.0})
+        a["tokens"] += e.shard.tokens
+        a["raw_share"] += 100.0 * e.shard.tokens / raw_total
+        a["share"] += 100.0 * e.weight
+    return dict(sorted(acc.items(), key=lambda kv: -kv[1]["share"]))
+
+
+def _prefix(run_dir: Path, shard: Shard, root: str | None) -> str:
+    if root is None:
+        return str((run_dir / shard.prefix).resolve())
+    rel = os.path.relpath(run_dir / shard.prefix, run_dir / "shards")
+    return f"{root.rstrip('/')}/{rel}" if root else rel
+
+
+def _pairs(entries: list[BlendEntry], run_dir: Path, root: str | None) -> list[Any]:
+    out: list[Any] = []
+    for e in entries:
+        out += [float(f"{e.weight:.12g}"), _prefix(run_dir, e.shard, root)]
+    return out
+
+
+def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntry]], root: str | None = None) -> dict[str, Path]:
+    """Megatron --data-args-path, --per-split-data-args-path JSON and NeMo data_prefix YAML."""
+    folder = run_dir / "blend"
+    pairs = {split: _pairs(blend[split], run_dir, root) for split in SPLITS}
+    paths = {
+        "data_args": folder / f"{m.name}.data-args.txt",
+        "per_split": folder / f"{m.name}.per-split.json",
+        "nemo": folder / f"{m.name}.nemo.yaml",
+        "weights": folder / f"{m.name}.weights.json",
+    }
+    write_atomic(paths["data_args"], "\n".join(f"{w} {p}" for w, p in zip(pairs["train"][::2], pairs["train"][1::2])) + "\n")
+    # Megatron requires all three keys with a value; an empty eval split falls back to the train blend.
+    per_split = {split: pairs[split] or pairs["train"] for split in SPLITS}
+    write_atomic(paths["per_split"], json.dumps(per_split, indent=1) + "\n")
+    nemo = {"model": {"data": {"data_prefix": {"train": per_split["train"], "validation": per_split["valid"], "test": per_split["test"]}}}}
+    write_atomic(paths["nemo"], yaml.safe_dump(nemo, sort_keys=False, width=1000))
+    write_json(paths["weights"], {
+        "mixture": m.name,
+        "token_budget": m.token_budget,
+        "splits": {split: [{"shard": e.shard.name, "language": e.shard.language, "source": e.shard.source, "tokens": e.shard.tokens,
+                            "factor": e.factor, "weight": e.weight, **({"epochs": round(e.epochs, 6)} if split == "train" else {})}
+                           for e in blend[split]] for split in SPLITS},
+        "languages": shares(blend["train"], "language"),
+        "sources": shares(blend["train"], "source"),
+    })
+    return paths
+
+
+class MixPhase(Phase):
+    """When a pipeline names a `mixture:`, `curate run` writes its blend files after the shards."""
+
+    name = "mix"
+
+    def enabled(self, ctx: PhaseContext) -> bool:
+        return ctx.pipeline.pipeline.mixture is not None and (ctx.run.root / "shards" / "manifest.json").is_file()
+
+    def run(self, ctx: PhaseContext) -> dict[str, Any]:
+        base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None
+        result = mix_run(ctx.run.root, resolve_mixture(ctx.pipeline.pipeline.mixture, base))  # type: ignore[arg-type]
+        ctx.log(f"mix: {result['mixture']}: {result['train_shards']} train shards -> {result['files']['per_split']}")
+        return {"mixture": result["mixture"], "files": result["files"], "train_shards": result["train_shards"]}

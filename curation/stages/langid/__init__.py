@@ -1,0 +1,138 @@
+"""Language identification: fastText lid.176 label and score per document, the dominant-language ratio,
+and the language policy (the 35 targets + code, the source's declared languages, close calls).
+
+Drop reasons (low cardinality, for stats): `language:<label>` (not one of the 35 target languages),
+`language_not_in_source:<label>` (a target language the source does not declare: Salamandra's
+single-language corpora were kept in their own language only), `language_score` (below the language's
+minimum score), `language_ratio` (less than `min_ratio` of the characters in the document's language).
+Code sources skip this stage: they keep language "code" (programming language in metadata).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from curation.stages.langid.labels import DEFAULT_PRIORITIES, DEFAULT_RELATED, TARGETS, normalize_label
+from curation.stages.langid.model import LanguageModel, load_model
+from curation.stages.langid.policy import CloseCalls, dominant_ratio
+from curation.config.manifest import LanguageCode, Source
+from curation.config.base import StageConfig
+from curation.stages.base import Stage, StageOutput
+
+
+class LanguageRules(BaseModel):
+    """What is kept, per source (defaults in `rules`, overrides in `sources.<id>`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Reuse the source's own identification (e.g. OSCAR's `identification`) where a document has one,
+    # instead of running the model (no ratio is computed then).
+    trust_native: bool = False
+    # CATalog's rule: keep a document if at least this fraction of its characters is in its language.
+    # 0 disables it.
+    min_ratio: float = Field(0.5, ge=0, le=1)
+    # Minimum document score per language ("*" = every other language). Empty: no minimum.
+    min_score: dict[str, float] = {}
+    # A target language the source does not declare (e.g. English in hplt-es): drop or keep.
+    undeclared: Literal["drop", "keep"] = "drop"
+
+
+class LanguageRulesOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    trust_native: bool | None = None
+    min_ratio: float | None = Field(None, ge=0, le=1)
+    min_score: dict[str, float] | None = None
+    undeclared: Literal["drop", "keep"] | None = None
+
+
+class LangidConfig(StageConfig):
+    model: str | None = None  # fastText model file; default: the bundled lid.176.ftz (lid.176.bin, GlotLID, OpenLID work)
+    batch_docs: int = Field(1024, ge=1)
+    unit: Literal["line", "paragraph"] = "line"  # what the dominant-language ratio scores
+    close_call_margin: float = Field(0.15, ge=0, le=1)
+    related: list[list[LanguageCode]] = DEFAULT_RELATED
+    priorities: list[LanguageCode] = DEFAULT_PRIORITIES
+    rules: LanguageRules = LanguageRules()
+    sources: dict[str, LanguageRulesOverride] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> "LangidConfig":
+        for group in self.related:
+            if len(group) < 2:
+                raise ValueError(f"related: each group needs at least two languages, got {group}")
+        return self
+
+    def rules_for(self, source_id: str) -> LanguageRules:
+        override = self.sources.get(source_id)
+        if override is None:
+            return self.rules
+        return self.rules.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class Langid(Stage[LangidConfig]):
+    name = "langid"
+    columns = [pa.field("language_ratio", pa.float64())]
+
+    def setup(self) -> None:
+        self.use_model(load_model(self.config.model))  # type: ignore[attr-defined]
+
+    def use_model(self, model: LanguageModel) -> None:
+        cfg = self.config
+        self.model = model
+        self.close = CloseCalls(model.labels, [list(g) for g in cfg.related], list(cfg.priorities), cfg.close_call_margin)
+
+    def applies_to(self, source: Source) -> bool:
+        return source.languages != ["code"]
+
+    def process(self, table: pa.Table, source: Source) -> StageOutput:
+        self.ensure_setup()
+        cfg = self.config
+        rules = cfg.rules_for(source.id)
+        n = table.num_rows
+        texts = table["text"].to_pylist()
+        native = [normalize_label(x) for x in table["language"].to_pylist()]
+        native_score = table["language_score"].to_pylist()
+        labels: list[str | None] = [None] * n
+        scores: list[float | None] = [None] * n
+        ratios: list[float | None] = [None] * n
+        todo = [i for i in range(n) if not (rules.trust_native and native[i])]
+        for i in range(n):
+            if rules.trust_native and native[i]:
+                labels[i], scores[i] = native[i], native_score[i]
+        declared = np.array([lab in source.languages for lab in self.model.labels], bool)
+        for start in range(0, len(todo), cfg.batch_docs):
+            rows = todo[start:start + cfg.batch_docs]
+            pred = self.model.predict([texts[i] for i in rows], cfg.unit)
+            doc_p = np.exp(pred.doc_logp)
+            chosen = self.close.resolve_rows(doc_p, declared)
+            seg_in = self.close.in_language(np.exp(pred.line_logp), chosen[pred.line_doc])
+            ratio = dominant_ratio(pred.line_doc, pred.line_chars, seg_in, len(rows))
+            for k, i in enumerate(rows):
+                labels[i] = self.model.labels[chosen[k]]
+                scores[i] = min(1.0, round(float(doc_p[k, chosen[k]]), 6))
+                ratios[i] = round(float(ratio[k]), 6)
+        reasons = [self._decide(labels[i], scores[i], ratios[i], source, rules) for i in range(n)]
+        table = table.set_column(table.schema.get_field_index("language"), "language", pa.array(labels, pa.string()))
+        table = table.set_column(table.schema.get_field_index("language_score"), "language_score", pa.array(scores, pa.float64()))
+        ratio_col = pa.array(ratios, pa.float64())
+        if "language_ratio" in table.column_names:
+            table = table.set_column(table.schema.get_field_index("language_ratio"), "language_ratio", ratio_col)
+        else:
+            table = table.append_column("language_ratio", ratio_col)
+        return StageOutput(table, reasons)
+
+    @staticmethod
+    def _decide(label: str | None, score: float | None, ratio: float | None, source: Source, rules: LanguageRules) -> str | None:
+        if label not in TARGETS:
+            return f"language:{label}"
+        if label not in source.languages and rules.undeclared == "drop":
+            return f"language_not_in_source:{label}"
+        minimum = rules.min_score.get(label, rules.min_score.get("*", 0.0))
+        if score is not None and score < minimum:
+            return "language_score"
+        if ratio is not None and ratio < rules.min_ratio:
+            return "language_ratio"
+        return None

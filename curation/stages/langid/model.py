@@ -1,0 +1,306 @@
+"""A fastText language-ID model, loaded once per worker, predicting document and line labels in one pass.
+
+fastText's supervised prediction is `output(mean of the input rows of every token's word and character
+n-gram ids, plus one end-of-line row)`. Those rows depend only on the token, so each distinct token's
+row sum and row count are computed once (by fastText itself) and cached; a line's hidden vector is then
+a sum of cached vectors, and the document's hidden vector is the sum of its lines' (less the extra
+end-of-line rows). One pass over the tokens gives the document label, exactly as fastText would give it
+for the whole document on one line (what datatrove's LanguageFilter asks for), and every line's label
+for the dominant-language ratio. The output layer (hierarchical softmax for lid.176, softmax or
+one-vs-all for models such as GlotLID / OpenLID) runs in NumPy over the batch.
+
+Models this path cannot reproduce exactly (word n-grams > 1, or a quantized output matrix) fall back
+to fastText's own `predict` per document and per line: same results, slower.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import struct
+from dataclasses import dataclass
+from importlib import resources
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from curation.core.errors import UserError
+from curation.stages.langid.labels import normalize_label
+
+# fastText's hierarchical-softmax and softmax score a label with log(p + 1e-5) ("std_log").
+_LOG_EPS = 1e-5
+# Characters str.split() treats as whitespace but fastText does not (fastText splits on ASCII space,
+# \t \n \v \f \r and \0 only): a document containing any of them is tokenized the exact, slower way.
+_NON_FASTTEXT_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_FASTTEXT_SPACE = re.compile("[ \t\v\f\r\x00]+")
+_LABEL_PREFIX = "__label__"
+
+
+def bundled_model_path() -> Path:
+    return Path(str(resources.files("curation") / "data" / "lid.176.ftz"))
+
+
+@dataclass
+class BatchPrediction:
+    """Log-probabilities per label for each document and each non-empty line of a batch."""
+
+    labels: list[str]  # normalized label per model output index
+    doc_logp: np.ndarray  # (documents, labels), float64
+    line_doc: np.ndarray  # (lines,) index of the line's document
+    line_chars: np.ndarray  # (lines,) characters of the line (stripped)
+    line_logp: np.ndarray  # (lines, labels), float32
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """The tokens of each non-empty line, split as fastText splits them."""
+    if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text:
+        lines = [[t for t in _FASTTEXT_SPACE.split(line) if t] for line in text.split("\n")]
+    else:
+        lines = [line.split() for line in text.split("\n")]
+    if _LABEL_PREFIX in text:  # fastText reads such tokens as labels and ignores them
+        lines = [[t for t in line if not t.startswith(_LABEL_PREFIX)] for line in lines]
+    return lines
+
+
+class _TokenRows:
+    """token -> (sum of its input rows, number of rows), computed by fastText on first sight and cached.
+
+    Bounded: past `capacity` distinct tokens the cache starts over (values do not depend on the cache's
+    history, so results stay identical whatever was seen before)."""
+
+    def __init__(self, ft, capacity: int):
+        self.ft, self.capacity = ft, capacity
+        self.dim = ft.get_dimension()
+        eos = ft.get_word_id("</s>")
+        self.eos = ft.get_input_vector(eos).astype(np.float64) if eos >= 0 else np.zeros(self.dim)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.index: dict[str, int] = {}
+        self.vectors = np.zeros((4096, self.dim), np.float64)
+        self.counts = np.zeros(4096, np.int64)
+
+    def _add(self, tokens: set[str]) -> None:
+        if len(self.index) + len(tokens) > self.capacity:
+            self._reset()
+        n = len(self.index)
+        need = n + len(tokens)
+        if need > len(self.counts):
+            size = max(need, 2 * len(self.counts))
+            self.vectors = np.resize(self.vectors, (size, self.dim))
+            self.counts = np.resize(self.counts, size)
+        for i, tok in enumerate(sorted(tokens), start=n):
+            count = len(self.ft.get_subwords(tok)[1])
+            self.counts[i] = count
+            # get_word_vector is the mean of the same rows fastText adds for this token in predict.
+            self.vectors[i] = self.ft.get_word_vector(tok).astype(np.float64) * count if count else 0.0
+            self.index[tok] = i
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        if not tokens:
+            return np.zeros(0, np.int64)
+        index = self.index
+        missing = {t for t in tokens if t not in index}
+        if missing:
+            self._add(missing)
+            index = self.index
+            missing = {t for t in tokens if t not in index}  # after a reset
+            if missing:
+                self._add(missing)
+        if len(tokens) == 1:
+            return np.array([index[tokens[0]]], np.int64)
+        return np.fromiter(operator.itemgetter(*tokens)(index), np.int64, len(tokens))
+
+
+class LanguageModel:
+    """One fastText model. `predict(texts)` returns document and line log-probabilities for a batch."""
+
+    def __init__(self, path: str | Path, cache_tokens: int = 500_000):
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"{path}: language-ID model file not found (stages.langid.model)")
+        from fasttext.FastText import _FastText  # what fasttext.load_model returns, minus its stderr notice
+
+        try:
+            self.ft = _FastText(model_path=str(path))
+        except ValueError as e:
+            raise UserError(f"{path}: not a fastText model ({e})") from None
+        self.path = str(path)
+        raw_labels, counts = self.ft.get_labels(include_freq=True)
+        self.raw_labels = list(raw_labels)
+        self.labels = [normalize_label(x) for x in self.raw_labels]
+        self.label_index = {lab: i for i, lab in enumerate(self.labels)}
+        args = self.ft.f.getArgs()
+        self.loss = str(args.loss).rsplit(".", 1)[-1]
+        self._output = self._output_matrix(path, args)
+        self.fast = self._output is not None and args.wordNgrams <= 1 and self.loss in ("hs", "softmax", "ova")
+        if self.fast:
+            self.rows = _TokenRows(self.ft, cache_tokens)
+            self.eos = self.rows.eos
+            if self.loss == "hs":
+                self._build_tree(np.asarray(counts, np.int64))
+
+    # --- model internals ------------------------------------------------------------------------------
+
+    def _output_matrix(self, path: Path, args) -> np.ndarray | None:
+        if not self.ft.is_quantized():
+            return np.asarray(self.ft.get_output_matrix(), np.float64)
+        if args.qout:
+            return None
+        # A quantized model keeps a dense output matrix at the end of the file (int64 rows, int64 cols,
+        # float32 data); fastText's Python API refuses to return it for quantized models.
+        rows, dim = len(self.raw_labels), self.ft.get_dimension()
+        size = rows * dim * 4
+        with open(path, "rb") as f:
+            f.seek(-(size + 16), 2)
+            m, n = struct.unpack("<qq", f.read(16))
+            data = f.read(size)
+        if (m, n) != (rows, dim):
+            return None
+        return np.frombuffer(data, "<f4").reshape(m, n).astype(np.float64)
+
+    def _build_tree(self, counts: np.ndarray) -> None:
+        """fastText's Huffman tree over the labels (HierarchicalSoftmaxLoss::buildTree), as two 0/1
+        matrices: which internal nodes a leaf's path goes right (sigmoid) or left (1 - sigmoid) through."""
+        osz = len(counts)
+        n = 2 * osz - 1
+        count = np.full(n, 1e15)
+        count[:osz] = counts
+        parent = np.full(n, -1)
+        right_child = np.zeros(n, bool)
+        leaf, node = osz - 1, osz
+        for i in range(osz, n):
+            pick = []
+            for _ in range(2):
+                if leaf >= 0 and count[leaf] < count[node]:
+                    pick.append(leaf)
+                    leaf -= 1
+                else:
+                    pick.append(node)
+                    node += 1
+            count[i] = count[pick[0]] + count[pick[1]]
+            parent[pick[0]] = parent[pick[1]] = i
+            right_child[pick[1]] = True
+        right = np.zeros((osz - 1, osz), np.float64)
+        left = np.zeros((osz - 1, osz), np.float64)
+        for lf in range(osz):
+            c = lf
+            while parent[c] != -1:
+                (right if right_child[c] else left)[parent[c] - osz, lf] = 1.0
+                c = parent[c]
+        self._hs = (self._output[: osz - 1], right, left)
+
+    def _logp(self, hidden: np.ndarray) -> np.ndarray:
+        """Label scores as fastText ranks them (log(p + 1e-5)), one row per hidden vector, computed in the
+        hidden vectors' precision (float64 for documents, whose labels must match fastText's; float32 for
+        lines, where speed matters more)."""
+        dt = hidden.dtype
+        eps = dt.type(_LOG_EPS)
+        if self.loss == "hs":
+            wo, right, left = self._hs
+            f = hidden @ wo.T.astype(dt)  # in place from here on: these arrays are large for line batches
+            np.negative(f, out=f)
+            with np.errstate(over="ignore"):  # exp overflow -> inf -> sigmoid 0, as intended
+                np.exp(f, out=f)
+            f += 1
+            np.reciprocal(f, out=f)  # sigmoid: probability of the right child at every internal node
+            out = np.log(f + eps) @ right.astype(dt)
+            np.subtract(1 + eps, f, out=f)
+            np.log(f, out=f)
+            out += f @ left.astype(dt)
+            return out
+        z = hidden @ self._output.T.astype(dt)
+        if self.loss == "ova":
+            return np.log(1.0 / (1.0 + np.exp(-z)) + eps)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.log(e / e.sum(axis=1, keepdims=True) + eps)
+
+    # --- prediction -----------------------------------------------------------------------------------
+
+    def predict(self, texts: list[str], unit: str = "line") -> BatchPrediction:
+        """Scores of every document, and of every segment of it: each non-empty line (`unit="line"`) or
+        each block of lines between empty lines (`unit="paragraph"`)."""
+        return self._predict_fast(texts, unit) if self.fast else self._predict_reference(texts, unit)
+
+    def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
+        line_tokens, line_doc, line_chars = _segments(texts, unit)
+        n_docs, n_lines = len(texts), len(line_tokens)
+        flat = list(chain.from_iterable(line_tokens))
+        ids = self.rows.lookup(flat)
+        vec, cnt = self.rows.vectors[ids], self.rows.counts[ids]
+        lens = np.fromiter(map(len, line_tokens), np.int64, n_lines)
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if n_lines else lens
+        line_doc_arr = np.asarray(line_doc, np.int64)
+        dim = self.rows.dim
+        line_sum = np.add.reduceat(vec, starts, axis=0) if n_lines else np.zeros((0, dim))
+        line_cnt = np.add.reduceat(cnt, starts) if n_lines else np.zeros(0, np.int64)
+        # Each line read on its own ends with one end-of-line token; the whole document has just one.
+        doc_sum = np.zeros((n_docs, dim))
+        doc_cnt = np.zeros(n_docs, np.int64)
+        if n_lines:  # lines come grouped by document, in order
+            has, first = np.unique(line_doc_arr, return_index=True)
+            doc_sum[has] = np.add.reduceat(line_sum, first, axis=0)
+            doc_cnt[has] = np.add.reduceat(line_cnt, first)
+        doc_hidden = (doc_sum + self.eos) / (doc_cnt + 1)[:, None]
+        line_hidden = (line_sum + self.eos) / (line_cnt + 1)[:, None]
+        return BatchPrediction(
+            labels=self.labels,
+            doc_logp=self._logp(doc_hidden),
+            line_doc=line_doc_arr,
+            line_chars=np.asarray(line_chars, np.int64),
+            line_logp=self._logp(line_hidden.astype(np.float32)),
+        )
+
+    def _predict_reference(self, texts: list[str], unit: str) -> BatchPrediction:
+        """fastText's own predict, all labels, per document and per line (the slow, general path)."""
+        n = len(self.labels)
+        index = {lab: i for i, lab in enumerate(self.raw_labels)}
+
+        def scores(lines: list[str]) -> np.ndarray:
+            out = np.full((len(lines), n), np.log(_LOG_EPS))
+            if lines:
+                labs, probs = self.ft.predict(lines, k=-1, threshold=0.0)
+                for row, (ls, ps) in enumerate(zip(labs, probs)):
+                    for lab, p in zip(ls, ps):
+                        out[row, index[lab]] = np.log(max(float(p), _LOG_EPS))
+            return out
+
+        doc_logp = scores([t.replace("\n", " ") for t in texts])
+        seg_tokens, seg_doc, seg_chars = _segments(texts, unit)
+        return BatchPrediction(self.labels, doc_logp, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64),
+                               scores([" ".join(t) for t in seg_tokens]).astype(np.float32))
+
+
+def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """Tokens, document index and character count of each segment (non-empty line or paragraph)."""
+    seg_tokens: list[list[str]] = []
+    seg_doc: list[int] = []
+    seg_chars: list[int] = []
+    for d, text in enumerate(texts):
+        open_paragraph = False
+        for toks, line in zip(_tokens(text), text.split("\n")):
+            if not toks:
+                open_paragraph = False
+                continue
+            if unit == "paragraph" and open_paragraph:
+                seg_tokens[-1] = seg_tokens[-1] + toks
+                seg_chars[-1] += len(line.strip())
+                continue
+            seg_tokens.append(toks)
+            seg_doc.append(d)
+            seg_chars.append(len(line.strip()))
+            open_paragraph = True
+    return seg_tokens, seg_doc, seg_chars
+
+
+_MODELS: dict[str, LanguageModel] = {}
+
+
+def load_model(path: str | Path | None = None) -> LanguageModel:
+    """The model at `path` (default: the bundled lid.176.ftz), loaded once per process."""
+    key = str(Path(path).resolve()) if path else str(bundled_model_path())
+    if key not in _MODELS:
+        _MODELS[key] = LanguageModel(key)
+    return _MODELS[key]
