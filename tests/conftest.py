@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from curation.core.errors import UserError
+from curation.phases.tokenizer.config import TrainConfig
+from curation.phases.tokenizer.trainer import train_sentencepiece
 
 
 @pytest.fixture(scope="session")
@@ -137,3 +139,20 @@ def assert_one_line_error(exc: UserError, path: Path, line: int, *needles: str) 
     assert "Traceback" not in msg
     return msg
 
+
+
+DEBIAN_TEXT = Path(__file__).parent / "data" / "debian_multilingual.jsonl"
+
+
+@pytest.fixture(scope="session")
+def debian_texts() -> list[str]:
+    """Real text in seven languages and five scripts, with emoji and control characters, from Debian
+    packages (provenance: tests/data/README.md)."""
+    return [json.loads(line)["text"] for line in DEBIAN_TEXT.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def salamandra_model(debian_texts, tmp_path_factory) -> bytes:
+    """A SentencePiece BPE with Salamandra's trainer settings, trained on every other Debian document
+    (the others are unseen text for it)."""
+    return train_sentencepiece(iter(debian_texts[::2]), TrainConfig(vocab_size=3000, num_threads=1), tmp_path_factory.mktemp("spm"), "test")
