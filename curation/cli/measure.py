@@ -16,13 +16,14 @@ def _bench_choices() -> list[str]:
 @click.command()
 @click.argument("stage", required=False, type=click.Choice(_bench_choices()))
 @click.option("--repeat", default=3, show_default=True, type=click.IntRange(min=1), help="Timed repetitions (best is kept).")
-def bench(stage: str | None, repeat: int) -> None:
+@click.option("--input", "input_", default=None, help="Data for the benchmarks that take it (extract, warc): a .warc/.warc.gz or a folder of HTML pages.")
+def bench(stage: str | None, repeat: int, input_: str | None) -> None:
     """Throughput of a stage next to the reference implementation, measured in the same run.
     No STAGE: every benchmark in turn."""
     from curation.bench import available, run_bench
 
     for name in [stage] if stage else available():
-        run_bench(name, repeat=repeat, console=console)
+        run_bench(name, repeat=repeat, console=console, input=input_)
 
 
 def _eval_choices() -> list[str]:
