@@ -29,18 +29,6 @@ import pyarrow.parquet as pq
 from curation.core.rundir import RunDir
 from curation.core.errors import UserError
 
-# What each quality filter does (curation/stages/quality/*), for the preprocessing answer.
-FILTER_DESCRIPTIONS = {
-    "oscar": "Colossal OSCAR's own annotations, as LLM-Datasets filters them: quality warnings, harmful_pp (perplexity under a KenLM trained on harmful content) bounds, UT1 blocklist categories",
-    "curate": "the CURATE heuristic document score (Palomar-Giner et al., 2024), documents below the threshold dropped",
-    "gopher": "Gopher quality rules (Rae et al., 2021)",
-    "gopher_repetition": "Gopher repetition rules (Rae et al., 2021)",
-    "c4": "C4 document rules (Raffel et al., 2020)",
-    "fineweb": "FineWeb line-level rules (Penedo et al., 2024)",
-    "edu": "FineWeb-Edu's educational score threshold",
-    "code": "StarCoder-style code rules (Li et al., 2023)",
-}
-
 # Columns of the documents whose missing values the datasheet reports (curation/core/schema.py).
 MISSING_COLUMNS = ("url", "language", "language_score", "metadata", "quality_score")
 SPLITS = ("train", "valid", "test")
@@ -164,7 +152,7 @@ def _stages(meta: dict[str, Any]) -> dict[str, Any]:
         "configs": configs,
         "rejected_rows": configs.get("read", {}).get("rejected", "full"),
         "quality_chains": chains,
-        "quality_filters": [{"name": f, "description": FILTER_DESCRIPTIONS.get(f), "settings": settings(configs["quality"].get(f, {}))} for f in used],
+        "quality_filters": [{"name": f, "description": FILTERS[f].description, "settings": settings(configs["quality"].get(f, {}))} for f in used],
     }
 
 
@@ -220,6 +208,7 @@ COLUMN_DESCRIPTIONS = {
     "origin": "where the record came from: file and record offset",
     "language_ratio": "fraction of the text in the document's language",
     "quality_score": "the CURATE quality score, where a scoring filter ran",
+    "quality_factors": "for a document the quality stage dropped after CURATE scored it: each CURATE evaluator's multiplier on the score (JSON)",
     "exact_hash": "the first 128 bits of the SHA-512 of the text (exact deduplication)",
     "minhash": "the MinHash signature of the text's shingles (near-duplicate detection)",
     "dedup_cluster": "the duplicate cluster the document belongs to, if any",
