@@ -1,0 +1,37 @@
+"""`curate train`: the bundled trainer on a blend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from curation.cli.console import console, log
+from curation.core.errors import UserError
+
+
+@click.command()
+@click.option("--blend", "blend_path", required=True, type=click.Path(dir_okay=False), help="RUN/blend/<mixture>.per-split.json (Megatron --per-split-data-args-path).")
+@click.option("--config", "config_ref", help="A trainer preset (tiny, 150m, 1b) or a YAML file; default tiny.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config field, e.g. --set optim.lr=1e-3 (repeatable).")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps (default: the config's, else the mixture's token budget).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--data-root", type=click.Path(file_okay=False), help="Resolve relative shard prefixes of the blend against this folder.")
+@click.option("--tokenizer", "tokenizer_path", type=click.Path(), help="Tokenizer folder or .model (default: RUN/tokenizer).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default RUN/train/<mixture>-<config>).")
+@click.option("--force", is_flag=True, help="Start over instead of resuming from the newest checkpoint.")
+@click.option("--stop-at-step", type=click.IntRange(min=1), help="Checkpoint and exit at this step (e.g. a job's time limit); rerun to resume.")
+def train(blend_path, config_ref, overrides, steps, device, data_root, tokenizer_path, out, force, stop_at_step) -> None:
+    """Train a Llama-architecture model (Salamandra's, scaled) on a blend, with Megatron's sampling."""
+    from curation.train.config import load_train_config
+
+    if not Path(blend_path).is_file():  # before importing torch: a typo should fail fast
+        raise UserError(f"{blend_path}: no such blend file")
+    cfg = load_train_config(config_ref, [*overrides, *([f"train_steps={steps}"] if steps else [])])
+    try:
+        from curation.train.loop import train as run_training
+    except ImportError as e:
+        raise UserError(f"curate train needs the 'train' extra (torch, transformers): pip install 'curation[train]' ({e})") from None
+    r = run_training(blend_path, cfg, out=out, device=device, data_root=data_root, tokenizer=tokenizer_path, force=force, stop_at_step=stop_at_step, log=log)
+    speed = f"; {r.tokens_per_s:,.0f} tokens/s" + (f", MFU {100 * r.mfu:.1f}%" if r.mfu is not None else "") if r.tokens_per_s else ""
+    console.print(f"trained to step {r.step}/{r.steps}{speed}: {r.model_dir or r.out}", highlight=False, markup=False)
