@@ -1,8 +1,4 @@
-"""The `curate` command line: one module per command (group); this module assembles them and turns
-errors into one line and an exit code.
-
-To add a command: write `curation/cli/<name>.py` with a click command or group, and add it to COMMANDS.
-"""
+"""The `curate` command line."""
 
 from __future__ import annotations
 
@@ -10,21 +6,9 @@ import sys
 
 import click
 
-from curation.cli import audit, bench, datasheet, mix, run, sources, tokenizer, train
+from curation.cli import blend, measure, run, sources, tokenizer, train
 from curation.cli.console import err
 from curation.core.errors import RunFailed, UserError
-
-COMMANDS: list[click.Command] = [
-    run.run,
-    sources.sources,
-    tokenizer.tokenizer,
-    mix.mix,
-    audit.audit,
-    datasheet.datasheet,
-    train.train,
-    bench.bench,
-    bench.eval_,
-]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,8 +17,16 @@ def cli() -> None:
     """Curate multilingual pretraining corpora into weighted Megatron shards (the Salamandra pipeline)."""
 
 
-for command in COMMANDS:
-    cli.add_command(command)
+# One module per command (group); each command is registered here, in help order.
+cli.add_command(run.run)
+cli.add_command(blend.mix)
+cli.add_command(blend.audit)
+cli.add_command(blend.datasheet)
+cli.add_command(sources.sources)
+cli.add_command(tokenizer.tokenizer)
+cli.add_command(train.train)
+cli.add_command(measure.bench)
+cli.add_command(measure.eval_)
 
 
 def main() -> None:

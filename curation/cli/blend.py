@@ -1,0 +1,94 @@
+"""`curate mix`, `curate audit` and `curate datasheet`: what a finished run is made into and reported as."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from curation.cli.console import console, warn
+from curation.cli.tables import Column, decimals, render_table, show
+from curation.core.errors import RunFailed
+
+BLEND_COLUMNS = [
+    Column("shard"),
+    Column("tokens", number=True),
+    Column("factor", number=True, fmt=lambda v: f"{v:g}"),
+    Column("weight", number=True, fmt=decimals(6)),
+    Column("epochs", number=True, fmt=decimals(3)),
+]
+
+
+def share_columns(key: str) -> list[Column]:
+    return [Column(key), Column("tokens", number=True, fmt=lambda v: f"{int(v):,}"),
+            Column("raw_share", "before resampling", number=True, fmt=decimals(3)), Column("share", "after resampling", number=True, fmt=decimals(3))]
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--mixture", "mixture_ref", required=True, help="A mixtures/*.yaml file, or a bundled recipe's name (e.g. salamandra-2.68T).")
+@click.option("--root", help="Write shard prefixes relative to this root (e.g. /data/shards) instead of absolute paths; '' for bare relative paths.")
+def mix(run_dir: str, mixture_ref: str, root: str | None) -> None:
+    """Blend a run's shards under a mixture recipe: weights, epochs, Megatron and NeMo blend files."""
+    from curation.phases.mix import mix_run, resolve_mixture
+
+    result = mix_run(Path(run_dir), resolve_mixture(mixture_ref), root)
+    rows = [{"shard": e.shard.name, "tokens": e.shard.tokens, "factor": e.factor, "weight": e.weight, "epochs": e.epochs} for e in result["blend"]["train"]]
+    render_table(console, rows, BLEND_COLUMNS, title=f"mixture {result['mixture']}: train blend")
+    for key in ("languages", "sources"):
+        rows = [{key[:-1]: name, **v} for name, v in result[key].items()]
+        render_table(console, rows, share_columns(key[:-1]), title=f"{key[:-1]} shares of the train blend (%)")
+    for kind, path in result["files"].items():
+        console.print(f"{kind}: {path}", highlight=False, markup=False)
+
+
+# Published shares are context, not the audit: they go first when the terminal is narrow.
+_DROP = {"valid_tokens": 2, "test_tokens": 2, "delta_vs_target": 1, "salamandra_alia_40b": 3, "salamandra_datasheet": 4}
+
+
+def audit_columns(keys: list[str]) -> list[Column]:
+    return [Column(k) if k == "language" else Column(k, number=True, drop=_DROP.get(k, 0)) for k in keys]
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--mixture", "mixture_ref", help="Show shares after this recipe's resampling, next to its targets.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="PNG bar chart (default RUN/audit/languages.png).")
+@click.option("--checksums", is_flag=True, help="Also verify every shard's sha256 against the manifest (reads all bytes).")
+def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None, checksums: bool) -> None:
+    """Per-language and per-source token counts read from the .idx files, cross-checked and compared."""
+    from curation.core.rundir import write_atomic, write_json
+    from curation.reports import audit as aud
+
+    run = Path(run_dir)
+    result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref), verify_checksums=checksums)
+    out = run / "audit"
+    write_atomic(out / "audit.csv", aud.to_csv(result))
+    write_json(out / "audit.json", aud.to_json(result))
+    aud.plot(result, Path(plot_path) if plot_path else out / "languages.png")
+    if fmt == "json":
+        click.echo(json.dumps(aud.to_json(result), indent=1))
+    elif fmt == "csv":
+        click.echo(aud.to_csv(result), nl=False)
+    else:
+        keys = list(result.rows[0]) if result.rows else ["language"]
+        show(console, fmt, result.rows, audit_columns(keys), title=f"token audit of {run}" + (f" under {result.mixture}" if result.mixture else ""))
+    if not result.ok:
+        raise RunFailed("audit failed:\n" + "\n".join(result.problems))
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default RUN/datasheet).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Datasheet answers no run can know (default: the bundled datasheet/datasheet.yaml).")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), help="Jinja2 template (default: the bundled datasheet/DATASHEET.md.j2).")
+def datasheet(run_dir: str, out: str | None, config_path: str | None, template_path: str | None) -> None:
+    """Gebru et al. (2021) datasheet of a run: DATASHEET.md, figures and a self-contained DATASHEET.html."""
+    from curation.reports.datasheet import write_datasheet
+
+    sheet = write_datasheet(run_dir, out, config_path, template_path)
+    for problem in sheet.facts["problems"]:
+        warn(problem)
+    console.print(f"datasheet: {sheet.markdown}\nhtml: {sheet.html}", highlight=False, markup=False)
