@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from curation.bench import available as benchmarks, run_bench
+from curation.bench import available as benchmarks
+from curation.bench import run_bench
 from curation.cli.console import console
-from curation.evals import available as evaluations, run_eval
+from curation.evals import available as evaluations
+from curation.evals import run_eval
 
 
 @click.command()

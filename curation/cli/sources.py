@@ -32,7 +32,11 @@ def sources() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def sources_list(manifest: str | None, fmt: str) -> None:
     """Table of sources: id, name, languages, licence, domain, format, found locally or not."""
-    from curation.config.manifest import bundled_manifest_path, load_manifest, resolve_location
+    from curation.config.manifest import (
+        bundled_manifest_path,
+        load_manifest,
+        resolve_location,
+    )
     from curation.readers.parts import found_locally
 
     path = Path(manifest) if manifest else bundled_manifest_path()

@@ -51,7 +51,7 @@ def test_low_value_columns_go_first_and_are_named() -> None:
     assert "not shown at 80 columns:" in narrow and "note" in narrow.split("not shown")[1]
     assert "tokens" in narrow and "2,130,209,554" in narrow
     # wider terminal, fewer hidden columns
-    hidden = lambda out: out.split("not shown")[1].count(",") + 1 if "not shown" in out else 0  # noqa: E731
+    hidden = lambda out: out.split("not shown")[1].count(",") + 1 if "not shown" in out else 0
     assert hidden(wide) <= hidden(narrow)
     assert "not shown" not in _render(400)
 
@@ -74,7 +74,7 @@ def test_bundled_sources_list_keeps_ids_whole(width: int) -> None:
     out = _render(width, rows, SOURCE_COLUMNS)
     assert max(len(line) for line in out.splitlines()) <= width
     for r in rows:
-        assert re.search(rf"(^|[ │]){re.escape(r['id'])}( |│|$)", out, re.M), r["id"]
+        assert re.search(rf"(^|[ │]){re.escape(r['id'])}( |│|$)", out, re.MULTILINE), r["id"]
 
 
 def test_csv_and_json_have_every_column_with_raw_values() -> None:
