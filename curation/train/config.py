@@ -59,7 +59,8 @@ class DataConfig(_Strict):
 
     seq_length: Annotated[int, Field(ge=2)] = 4096
     micro_batch_size: PositiveInt = 1
-    global_batch_size: PositiveInt = 512  # samples per optimizer step; accumulation = global / micro
+    # Samples per optimizer step, over all processes: global = micro x accumulation x processes.
+    global_batch_size: PositiveInt = 512
     seed: int = 1234  # Megatron's random_seed: document and sample shuffles of every shard
     eod_id: int = 2  # `</s>`, appended to every document by the shards phase
     reset_attention_mask: bool = True  # no attention across documents packed in one sample
@@ -73,9 +74,15 @@ class DataConfig(_Strict):
             raise ValueError(f"global_batch_size {self.global_batch_size} is not a multiple of micro_batch_size {self.micro_batch_size}")
         return self
 
-    @property
-    def accumulation_steps(self) -> int:
-        return self.global_batch_size // self.micro_batch_size
+    def accumulation_steps(self, world_size: int) -> int:
+        """Micro-batches per process and step; a one-line UserError when the global batch does not split."""
+        per_step = self.micro_batch_size * world_size
+        if self.global_batch_size % per_step:
+            raise UserError(
+                f"data.global_batch_size {self.global_batch_size} is not a multiple of data.micro_batch_size "
+                f"{self.micro_batch_size} x {world_size} processes (= {per_step}): global = micro x accumulation x processes"
+            )
+        return self.global_batch_size // per_step
 
 
 class OptimConfig(_Strict):
@@ -112,6 +119,20 @@ class TrainConfig(_Strict):
     compile: Literal["auto", "on", "off"] = "auto"  # auto: torch.compile on CUDA only
     # Peak dense bf16 FLOP/s of one device for MFU; None: looked up from the GPU's name (no MFU on CPU).
     peak_tflops: Annotated[float, Field(gt=0)] | None = None
+    # With several processes: ddp replicates the model (gradients all-reduced once per step); fsdp shards
+    # parameters, gradients and optimizer state with FSDP2 `fully_shard` (per decoder layer, then the
+    # model), for models whose training state does not fit one device.
+    parallel: Literal["ddp", "fsdp"] = "ddp"
+    # sdpa: PyTorch SDPA picks its kernel. flash: every attention call runs under
+    # sdpa_kernel(FLASH_ATTENTION) alone, so SDPA raises instead of falling back to another kernel; a
+    # run that trains took the flash path. Needs data.reset_attention_mask=false (no per-document mask).
+    attention: Literal["sdpa", "flash"] = "sdpa"
+
+    @model_validator(mode="after")
+    def _flash(self) -> "TrainConfig":
+        if self.attention == "flash" and self.data.reset_attention_mask:
+            raise ValueError("attention 'flash' takes no per-document mask: set data.reset_attention_mask=false")
+        return self
 
 
 PRESETS = ("tiny", "150m", "1b")

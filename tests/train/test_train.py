@@ -13,7 +13,8 @@ import pytest
 from curation.core.errors import UserError
 from curation.formats.indexed import IndexedWriter
 from curation.train.config import load_train_config
-from curation.train.data import BlendedSamples, GreedyBlend, make_micro_batch, read_blend
+from curation.train.batch import make_micro_batch, to_device
+from curation.train.data import BlendedSamples, GreedyBlend, read_blend
 
 from conftest import curate
 
@@ -125,12 +126,10 @@ def test_masks_and_positions_equal_megatron(reset_position_ids, eod_mask_loss):
     pytest.importorskip("megatron.core", reason="megatron-core (dev extra) is the reference implementation")
     from megatron.core.datasets.gpt_dataset import _get_ltor_masks_and_position_ids
 
-    from curation.train.loop import to_device
-
     samples = np.array([[5, 6, 2, 7, 8, 9, 2, 2, 10, 11, 12, 13, 14], [2, 4, 4, 4, 4, 4, 4, 2, 5, 5, 5, 5, 5]])
     mb = make_micro_batch(samples, EOD, reset_position_ids, eod_mask_loss)
     cfg = load_train_config("tiny", [f"data.reset_position_ids={str(reset_position_ids).lower()}", "data.reset_attention_mask=true"])
-    ours = to_device(mb, cfg, torch.device("cpu"))
+    ours = to_device(mb, cfg.data, torch.device("cpu"))
     for b in range(len(samples)):
         mask, loss_mask, positions = _get_ltor_masks_and_position_ids(
             torch.from_numpy(samples[b, :-1]), EOD, reset_position_ids, True, eod_mask_loss, True
@@ -143,13 +142,12 @@ def test_masks_and_positions_equal_megatron(reset_position_ids, eod_mask_loss):
 
 def test_attention_reset_keeps_documents_apart():
     """With reset_attention_mask a document packed after another gets the logits it gets alone."""
-    from curation.train.loop import to_device
     from curation.train.model import build_model, llama_config
 
     cfg = load_train_config("tiny")
     model = build_model(llama_config(cfg.model, 128, 64), seed=0).eval()
     a, b, c = [5, 6, 7, 2], [8, 9, 10, 11, 12, 2], [13, 14]
-    batch = to_device(make_micro_batch(np.array([a + b + c + [15]]), EOD, False, False), cfg, torch.device("cpu"))
+    batch = to_device(make_micro_batch(np.array([a + b + c + [15]]), EOD, False, False), cfg.data, torch.device("cpu"))
     with torch.no_grad():
         packed = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], position_ids=batch["position_ids"]).logits
         alone = model(input_ids=torch.tensor([b])).logits
@@ -261,7 +259,8 @@ def test_bf16_autocast_path_trains_and_reports_throughput(run_dir, tmp_path):
 
 
 def test_steps_from_the_mixture_budget_and_the_schedule(run_dir):
-    from curation.train.loop import lr_at, steps_from_budget
+    from curation.train.loop import steps_from_budget
+    from curation.train.optim import lr_at
 
     assert steps_from_budget(run_dir / "blend" / "mix.per-split.json", 8 * 32) == math.ceil(1e5 / 256)
     cfg = load_train_config("tiny", ["optim.lr=1e-3", "optim.min_lr=1e-4", "optim.warmup_steps=4"])
