@@ -32,8 +32,8 @@ import torch
 
 from curation.core.errors import UserError
 from curation.core.rundir import write_json
-from curation.train.attention import probe_flash
-from curation.train.batch import StepFeed
+from curation.train.attention import verify_flash
+from curation.train.batch import StepFeed, make_micro_batch, to_device
 from curation.train.checkpoint import fingerprint, full_model_state, latest_checkpoint, load_checkpoint, read_checkpoint, save_checkpoint
 from curation.train.config import TrainConfig
 from curation.train.data import BlendedSamples, BlendItem, read_blend
@@ -160,6 +160,20 @@ def describe(plan: Plan, m: Model, meter: Meter, world: World) -> str:
     )
 
 
+@torch.no_grad()
+def check_flash(plan: Plan, m: Model, world: World) -> str:
+    """attention.verify_flash on a micro-batch of the training shape, through the training inputs' path."""
+    d = plan.cfg.data
+    mb = make_micro_batch(np.full((d.micro_batch_size, d.seq_length + 1), d.eod_id + 1, dtype=np.int64), d.eod_id, d.reset_position_ids, d.eod_mask_loss)
+    inputs = to_device(mb, d, world.device)
+    what = f"{d.micro_batch_size} x {d.seq_length} tokens, {'bf16 autocast' if m.amp else 'fp32'}, on {summary_device(world)}"
+    return verify_flash(lambda: m.par.eval_fn(**inputs), plan.cfg.model.num_layers, what)
+
+
+def summary_device(world: World) -> str:
+    return torch.cuda.get_device_name(world.device) if world.device.type == "cuda" else "cpu"
+
+
 def train(
     blend_path: str | Path,
     cfg: TrainConfig,
@@ -213,7 +227,7 @@ def run(plan: Plan, world: World, force: bool, log: Callable[[str], None]) -> Tr
     meter = Meter(d.global_batch_size * d.seq_length, m.flops_per_token, peak_flops(world.device, cfg.peak_tflops), world.size, world.device)
     log(describe(plan, m, meter, world))
     if cfg.attention == "flash":
-        log(probe_flash(m.par.model.config, d.micro_batch_size, d.seq_length, m.amp or torch.float32, world.device))
+        log(check_flash(plan, m, world))
     logfile = Log(plan.out / "log.jsonl", start) if world.main else None
     try:
         loop(plan, m, train_data, valid_sets, meter, world, logfile, result, log)
@@ -271,11 +285,10 @@ def loop(plan: Plan, m: Model, train_data: BlendedSamples, valid_sets, meter: Me
 
 
 def summary(plan: Plan, m: Model, meter: Meter, world: World, result: TrainResult) -> dict:
-    dev = world.device
     return {
         "config": plan.cfg.model_dump(mode="json"),
         "blend": str(plan.blend_path),
-        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        "device": summary_device(world),
         "processes": world.size,
         "parallel": m.par.kind,
         "attention": plan.cfg.attention,
