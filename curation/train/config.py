@@ -42,7 +42,7 @@ class ModelConfig(_Strict):
     init_std: Annotated[float, Field(gt=0)] = 0.02
 
     @model_validator(mode="after")
-    def _heads(self) -> "ModelConfig":
+    def _heads(self) -> ModelConfig:
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size {self.hidden_size} is not a multiple of num_heads {self.num_heads}")
         if self.num_heads % self.kv_heads:
@@ -69,7 +69,7 @@ class DataConfig(_Strict):
     mid_level_dataset_surplus: Annotated[float, Field(ge=0)] = 0.005  # Megatron's per-shard sample buffer
 
     @model_validator(mode="after")
-    def _batches(self) -> "DataConfig":
+    def _batches(self) -> DataConfig:
         if self.global_batch_size % self.micro_batch_size:
             raise ValueError(f"global_batch_size {self.global_batch_size} is not a multiple of micro_batch_size {self.micro_batch_size}")
         return self
@@ -95,7 +95,7 @@ class OptimConfig(_Strict):
     clip_grad: Annotated[float, Field(gt=0)] = 1.0
 
     @model_validator(mode="after")
-    def _lrs(self) -> "OptimConfig":
+    def _lrs(self) -> OptimConfig:
         if self.min_lr > self.lr:
             raise ValueError(f"min_lr {self.min_lr} is above lr {self.lr}")
         return self
@@ -129,7 +129,7 @@ class TrainConfig(_Strict):
     attention: Literal["sdpa", "flash"] = "sdpa"
 
     @model_validator(mode="after")
-    def _flash(self) -> "TrainConfig":
+    def _flash(self) -> TrainConfig:
         if self.attention == "flash" and self.data.reset_attention_mask:
             raise ValueError("attention 'flash' takes no per-document mask: set data.reset_attention_mask=false")
         return self

@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -34,13 +34,26 @@ from curation.core.errors import UserError
 from curation.core.rundir import write_json
 from curation.train.attention import verify_flash
 from curation.train.batch import StepFeed, make_micro_batch, to_device
-from curation.train.checkpoint import fingerprint, full_model_state, latest_checkpoint, load_checkpoint, read_checkpoint, save_checkpoint
+from curation.train.checkpoint import (
+    fingerprint,
+    full_model_state,
+    latest_checkpoint,
+    load_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+)
 from curation.train.config import TrainConfig
 from curation.train.data import BlendedSamples, BlendItem, read_blend
 from curation.train.distributed import World, init_world
 from curation.train.evaluate import evaluate, validation_sets
 from curation.train.meter import Meter, Speed
-from curation.train.model import autocast_dtype, build_model, flops_per_token, llama_config, peak_flops
+from curation.train.model import (
+    autocast_dtype,
+    build_model,
+    flops_per_token,
+    llama_config,
+    peak_flops,
+)
 from curation.train.optim import make_optimizer, make_scheduler
 from curation.train.outputs import Log, save_final
 from curation.train.parallel import Parallel, parallelize

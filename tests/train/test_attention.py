@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import random_blend
 
 from curation.core.errors import UserError
 from curation.train.config import load_train_config
-
-from conftest import random_blend
 
 torch = pytest.importorskip("torch", reason="the trainer's tests need the train extra (torch, transformers)")
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import EOD, random_blend
 
 from curation.train.batch import StepFeed, make_micro_batch, rank_rows, to_device
 from curation.train.config import load_train_config
 from curation.train.data import BlendedSamples, read_blend
-
-from conftest import EOD, random_blend
 
 torch = pytest.importorskip("torch", reason="the trainer's tests need the train extra (torch, transformers)")
 pytestmark = pytest.mark.usefixtures("one_thread")

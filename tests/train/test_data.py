@@ -7,11 +7,10 @@ import json
 
 import numpy as np
 import pytest
+from conftest import EOD, random_shard
 
 from curation.core.errors import UserError
 from curation.train.data import BlendedSamples, GreedyBlend, read_blend
-
-from conftest import EOD, random_shard
 
 
 def test_blend_order_and_samples_equal_megatron_core(tmp_path):
@@ -19,7 +18,9 @@ def test_blend_order_and_samples_equal_megatron_core(tmp_path):
     megatron-core 0.16.1's BlendedMegatronDatasetBuilder (one-epoch, multi-epoch and separated-final-epoch
     shards, uint16 and int32 tokens)."""
     pytest.importorskip("megatron.core", reason="megatron-core (dev extra) is the reference implementation")
-    from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
+    from megatron.core.datasets.blended_megatron_dataset_builder import (
+        BlendedMegatronDatasetBuilder,
+    )
     from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
     from megatron.core.datasets.utils import get_blend_from_list
 
@@ -64,7 +65,7 @@ def test_realised_mixture_within_one_sample_per_dataset():
         blend = GreedyBlend(list(weights))
         drawn = 0
         for n in (1, 9, 90, 900, 9000):
-            ds, sample = blend.take(n)
+            blend.take(n)
             drawn += n
             counts = blend.counts
             assert counts.sum() == drawn

@@ -9,10 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import curate, random_blend
 
 from curation.train.config import load_train_config
-
-from conftest import curate, random_blend
 
 torch = pytest.importorskip("torch", reason="the trainer's tests need the train extra (torch, transformers)")
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -50,7 +49,7 @@ def logged(out: Path) -> tuple[dict[int, float], dict[int, dict]]:
 
 def test_two_processes_train_as_one_and_resume_on_two_or_one(tmp_path):
     blend = random_blend(tmp_path)
-    one = one_process(blend, tmp_path / "one")
+    one_process(blend, tmp_path / "one")
     one_losses, one_valid = logged(tmp_path / "one")
     assert sorted(one_losses) == list(range(1, 11))
 

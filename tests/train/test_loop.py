@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import curate, tiny
 
 from curation.core.errors import UserError
 from curation.train.config import load_train_config
-
-from conftest import curate, tiny
 
 torch = pytest.importorskip("torch", reason="the trainer's tests need the train extra (torch, transformers)")
 pytestmark = pytest.mark.usefixtures("one_thread")

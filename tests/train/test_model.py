@@ -11,9 +11,9 @@ torch = pytest.importorskip("torch", reason="the trainer's tests need the train 
 
 def test_preset_sizes():
     """150m: ~155M parameters with the 256k vocabulary; 1b: ~1.0B (counted on the meta device)."""
-    from curation.train.model import llama_config, matmul_params
-
     from transformers import LlamaForCausalLM
+
+    from curation.train.model import llama_config, matmul_params
 
     for preset, low, high in (("150m", 150e6, 160e6), ("1b", 0.95e9, 1.1e9)):
         cfg = load_train_config(preset)
