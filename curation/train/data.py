@@ -28,8 +28,8 @@ from numba import njit
 
 from curation.core.errors import UserError
 from curation.formats.indexed import IndexedReader
+from curation.core.schema import SPLITS
 
-SPLITS = ("train", "valid", "test")
 FINAL_EPOCH_THRESHOLD = 0.80  # GPTDataset: a last epoch used below this fraction is shuffled separately
 
 

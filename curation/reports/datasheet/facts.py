@@ -26,8 +26,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from curation.core.rundir import RunDir
 from curation.core.errors import UserError
+from curation.core.rundir import RunDir
+from curation.core.schema import SPLITS
 
 # What each quality filter does (curation/stages/quality/*), for the preprocessing answer.
 FILTER_DESCRIPTIONS = {
@@ -43,7 +44,6 @@ FILTER_DESCRIPTIONS = {
 
 # Columns of the documents whose missing values the datasheet reports (curation/core/schema.py).
 MISSING_COLUMNS = ("url", "language", "language_score", "metadata", "quality_score")
-SPLITS = ("train", "valid", "test")
 
 
 def _read_json(path: Path, what: str | None = None) -> Any:
@@ -63,11 +63,11 @@ def collect(run_dir: str | Path) -> dict[str, Any]:
     if not run.root.is_dir():
         raise UserError(f"{run.root}: no such run directory")
     meta = _read_json(run.run_json, "not a run directory (run.json is written by `curate run`)")
-    stages = _read_json(run.stats / "stages.json", "the run has not finished; rerun `curate run` to complete it")
+    stages = _read_json(run.stage_stats, "the run has not finished; rerun `curate run` to complete it")
     recon = _read_json(run.stats / "reconciliation.json", "the run has not finished; rerun `curate run` to complete it")
-    dedup = _read_json(run.stats / "dedup.json")
-    tokens = _read_json(run.stats / "tokens.json")
-    manifest = _read_json(run.root / "shards" / "manifest.json")
+    dedup = _read_json(run.dedup_stats)
+    tokens = _read_json(run.token_stats)
+    manifest = _read_json(run.shards_manifest)
     problems: list[str] = []
 
     sources = _sources(meta)
@@ -399,7 +399,7 @@ def _tokenizer(run: RunDir, meta: dict[str, Any]) -> dict[str, Any] | None:
     """The tokenizer's settings read from the .model itself (what was trained, or the model given)."""
     from sentencepiece import sentencepiece_model_pb2 as pb
 
-    model = run.root / "tokenizer" / "tokenizer.model"
+    model = run.tokenizer_model
     if not model.is_file():
         return None
     proto = pb.ModelProto()
@@ -411,7 +411,7 @@ def _tokenizer(run: RunDir, meta: dict[str, Any]) -> dict[str, Any] | None:
         counts[types.Name(p.type).lower()] += 1
     summary = meta.get("stages", {}).get("tokenizer", {})
     cfg = meta.get("pipeline", {}).get("tokenizer") or {}
-    sample = _read_json(run.root / "tokenizer" / "sample.json")
+    sample = _read_json(run.tokenizer_sample)
     given = cfg.get("model")
     return {
         "origin": "given" if given else "trained",
@@ -431,7 +431,7 @@ def _tokenizer(run: RunDir, meta: dict[str, Any]) -> dict[str, Any] | None:
         "remove_extra_whitespaces": ns.remove_extra_whitespaces,
         "add_dummy_prefix": ns.add_dummy_prefix,
         "ids": {"unk": ts.unk_id, "bos": ts.bos_id, "eos": ts.eos_id, "pad": ts.pad_id},
-        "hf_export": (run.root / "tokenizer" / "hf").is_dir(),
+        "hf_export": run.hf_tokenizer.is_dir(),
         "status": summary.get("status"),
         "train_config": cfg.get("train"),
         "sample": None if sample is None else {
@@ -501,7 +501,7 @@ def _recipe_for(ref: str | None, base: Path | None, name: str, budget: float) ->
 def _mixtures(run: RunDir, meta: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every blend of the run (RUN/blend/<mixture>.weights.json), the pipeline's own first, and the recipes
     (curation.phases.mix.Mixture) that could be found for them, by name."""
-    folder = run.root / "blend"
+    folder = run.blend
     ref = meta.get("pipeline", {}).get("mixture")
     pipeline_file = meta.get("pipeline_file")
     base = Path(pipeline_file).parent if pipeline_file else None
