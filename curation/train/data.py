@@ -27,8 +27,8 @@ import numpy as np
 from numba import njit
 
 from curation.core.errors import UserError
-from curation.formats.indexed import IndexedReader
 from curation.core.schema import SPLITS
+from curation.formats.indexed import IndexedReader
 
 FINAL_EPOCH_THRESHOLD = 0.80  # GPTDataset: a last epoch used below this fraction is shuffled separately
 

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from curation.core.errors import UserError
-from curation.core.rundir import write_json
+from curation.core.rundir import RunDir, write_json
 from curation.train.attention import verify_flash
 from curation.train.batch import StepFeed, make_micro_batch, to_device
 from curation.train.checkpoint import (
@@ -108,13 +108,14 @@ def plan_run(blend_path: Path, cfg: TrainConfig, out: str | Path | None, data_ro
     blend = read_blend(blend_path, data_root)
     if not blend["train"]:
         raise UserError(f"{blend_path}: the 'train' split is empty")
-    tok = find_tokenizer(blend_path, tokenizer)
-    cfg, vocab = vocabulary(cfg, tok, blend_path)
+    rundir = RunDir(blend_path.resolve().parent.parent)  # the blend is RUN/blend/<mixture>.per-split.json
+    tok = find_tokenizer(rundir, tokenizer)
+    cfg, vocab = vocabulary(cfg, tok, rundir)
     d = cfg.data
     steps = cfg.train_steps or steps_from_budget(blend_path, d.global_batch_size * d.seq_length)
     if stop_at_step is not None and not 0 < stop_at_step <= steps:
         raise UserError(f"--stop-at-step {stop_at_step}: expected 1..{steps}")
-    out = Path(out) if out is not None else blend_path.resolve().parent.parent / "train" / f"{blend_path.name.replace('.per-split.json', '')}-{cfg.name}"
+    out = Path(out) if out is not None else rundir.train / f"{blend_path.name.replace('.per-split.json', '')}-{cfg.name}"
     end = steps if stop_at_step is None else stop_at_step
     return Plan(blend_path, blend, cfg, tok, vocab, steps, end, out, fingerprint(cfg, steps, blend, vocab))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curation.core.errors import UserError
-from curation.core.rundir import TMP_MARK
+from curation.core.rundir import TMP_MARK, RunDir
 from curation.phases.tokenizer.hf import export_hf
 from curation.train.config import TrainConfig
 from curation.train.model import padded_vocab
@@ -22,7 +22,7 @@ class Tokenizer:
     pad: int  # -1: none
 
 
-def find_tokenizer(blend_path: Path, explicit: str | Path | None) -> Tokenizer | None:
+def find_tokenizer(run: RunDir, explicit: str | Path | None) -> Tokenizer | None:
     """The run's tokenizer (RUN/tokenizer/ next to RUN/blend/), or the folder/.model given."""
     if explicit is not None:
         folder = Path(explicit)
@@ -30,8 +30,8 @@ def find_tokenizer(blend_path: Path, explicit: str | Path | None) -> Tokenizer |
         if not (folder / "tokenizer.model").is_file():
             raise UserError(f"--tokenizer {explicit}: no tokenizer.model there")
     else:
-        folder = blend_path.resolve().parent.parent / "tokenizer"
-        if not (folder / "tokenizer.model").is_file():
+        folder = run.tokenizer
+        if not run.tokenizer_model.is_file():
             return None
     import sentencepiece as spm
 
@@ -42,12 +42,12 @@ def find_tokenizer(blend_path: Path, explicit: str | Path | None) -> Tokenizer |
     return Tokenizer(folder, sp.get_piece_size(), sp.bos_id(), sp.eos_id(), sp.pad_id())
 
 
-def vocabulary(cfg: TrainConfig, tok: Tokenizer | None, blend_path: Path) -> tuple[TrainConfig, int]:
+def vocabulary(cfg: TrainConfig, tok: Tokenizer | None, run: RunDir) -> tuple[TrainConfig, int]:
     """The model's (padded) vocabulary; with a tokenizer, its `</s>` is the EOD (the shards phase appends it)."""
     m = cfg.model
     if tok is None:
         if m.vocab_size is None:
-            raise UserError(f"no tokenizer at {blend_path.resolve().parent.parent / 'tokenizer'}: pass --tokenizer or set model.vocab_size")
+            raise UserError(f"no tokenizer at {run.tokenizer}: pass --tokenizer or set model.vocab_size")
         return cfg, padded_vocab(m.vocab_size, m.pad_vocab_to_multiple_of)
     if m.vocab_size is not None and m.vocab_size < tok.size:
         raise UserError(f"model.vocab_size {m.vocab_size} is smaller than the tokenizer's {tok.size} pieces ({tok.folder})")
