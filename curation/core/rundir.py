@@ -44,6 +44,10 @@ class RunDir:
         return self.stats / "stages.json"
 
     @property
+    def reconciliation(self) -> Path:
+        return self.stats / "reconciliation.json"
+
+    @property
     def timing(self) -> Path:
         return self.stats / "timing.json"
 

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.config.manifest import bundled_manifest_path
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir
 from curation.core.yamlfile import load as load_yaml
@@ -28,6 +29,7 @@ from curation.phases.mix import (
     compute_blend,
     load_mixture,
     load_shards,
+    resolve_mixture,
     source_phases,
 )
 
@@ -47,8 +49,6 @@ class Audit:
 
 
 def published_shares() -> dict[str, dict[str, float]]:
-    from curation.config.manifest import bundled_manifest_path
-
     data = load_yaml((bundled_manifest_path().parent / "salamandra_shares.yaml").read_text(encoding="utf-8"))
     return data["languages"]
 
@@ -211,6 +211,4 @@ def plot(audit: Audit, path: Path) -> None:
 def load_mixture_ref(ref: str | None) -> Mixture | None:
     if ref is None:
         return None
-    from curation.phases.mix import resolve_mixture
-
     return load_mixture(resolve_mixture(ref))
