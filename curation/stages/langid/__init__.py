@@ -65,6 +65,14 @@ class LangidConfig(StageConfig):
     # evaluation set's tuning half; `curate eval langid`). "none": fastText alone.
     second_model: Literal["cld3", "none"] = "cld3"
     second_model_weight: float = Field(0.75, ge=0)
+    # The second model reads only the lines where it can change the outcome, to stay fast: those where
+    # fastText gives a language of `second_model_for` (where lid.176 errs: Galician, Basque, Catalan) at
+    # least `second_model_from`, or its best label less than `second_model_below`; at most
+    # `second_model_max_chars` of each.
+    second_model_for: list[str] = ["gl", "eu", "ca"]
+    second_model_from: float = Field(0.02, ge=0, le=1)
+    second_model_below: float = Field(0.5, ge=0, le=1)
+    second_model_max_chars: int = Field(150, ge=1)
     close_call_margin: float = Field(0.15, ge=0, le=1)
     related: list[list[LanguageCode]] = DEFAULT_RELATED
     priorities: list[LanguageCode] = DEFAULT_PRIORITIES
@@ -97,17 +105,23 @@ class Langid(Stage[LangidConfig]):
         cfg = self.config
         self.model, self.second = model, second
         self.close = CloseCalls(model.labels, [list(g) for g in cfg.related], list(cfg.priorities), cfg.close_call_margin)
+        self._second_for = np.flatnonzero([lab in cfg.second_model_for for lab in model.labels])
         self._ready = True
 
     def label_batch(self, texts: list[str], declared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(label index, share of characters, document-level probability of the label) per text."""
         labels = self.model.labels
         pred = self.model.predict(texts, self.config.unit)
-        line_scores = pred.line_logp
+        line_p = softmax_rows(pred.line_logp)
         if self.second is not None and self.config.second_model_weight and len(pred.line_tokens):
-            second = self.second.log_probs([" ".join(t) for t in pred.line_tokens], labels)
-            line_scores = line_scores + np.float32(self.config.second_model_weight) * second
-        line_label = self.close.resolve_rows(softmax_rows(line_scores), declared)
+            cfg = self.config
+            ask = np.flatnonzero((line_p[:, self._second_for] >= cfg.second_model_from).any(axis=1)
+                                 | (line_p.max(axis=1) < cfg.second_model_below))
+            if len(ask):
+                segs = [" ".join(pred.line_tokens[i])[:cfg.second_model_max_chars] for i in ask]
+                scores = pred.line_logp[ask] + np.float32(cfg.second_model_weight) * self.second.log_probs(segs, labels)
+                line_p[ask] = softmax_rows(scores)
+        line_label = self.close.resolve_rows(line_p, declared)
         voted, share, has_lines = character_vote(pred.line_doc, pred.line_chars, line_label, len(texts), len(labels))
         doc_p = np.exp(pred.doc_logp)
         chosen = np.where(has_lines, voted, self.close.resolve_rows(doc_p, declared))
