@@ -31,7 +31,7 @@ def _shards(folder: Path) -> tuple[list[str], list[float]]:
     rng = np.random.default_rng(0)
     prefixes, weights = [], []
     for i in range(SHARDS):
-        prefix = folder / f"l{i}" / f"src_train_text_document"
+        prefix = folder / f"l{i}" / "src_train_text_document"
         w = IndexedWriter(prefix, np.int32)
         lengths = rng.integers(20, 400, DOCS_PER_SHARD // (1 + i))  # shards of unequal size: some repeat
         flat = rng.integers(4, 256_000, int(lengths.sum())).astype(np.int32)

@@ -1,4 +1,4 @@
-"""`curate train`: the bundled trainer on a run's blend."""
+"""`curate train`: the bundled trainer on a blend."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from curation.cli.console import console, err
+from curation.cli.console import console, log
 from curation.core.errors import UserError
 
 
@@ -32,6 +32,6 @@ def train(blend_path, config_ref, overrides, steps, device, data_root, tokenizer
         from curation.train.loop import train as run_training
     except ImportError as e:
         raise UserError(f"curate train needs the 'train' extra (torch, transformers): pip install 'curation[train]' ({e})") from None
-    r = run_training(blend_path, cfg, out=out, device=device, data_root=data_root, tokenizer=tokenizer_path, force=force, stop_at_step=stop_at_step, log=lambda m: err.print(m, highlight=False, markup=False, soft_wrap=True))
+    r = run_training(blend_path, cfg, out=out, device=device, data_root=data_root, tokenizer=tokenizer_path, force=force, stop_at_step=stop_at_step, log=log)
     speed = f"; {r.tokens_per_s:,.0f} tokens/s" + (f", MFU {100 * r.mfu:.1f}%" if r.mfu is not None else "") if r.tokens_per_s else ""
-    console.print(f"trained to step {r.step}/{r.steps}{speed}: {r.model_dir or r.out}")
+    console.print(f"trained to step {r.step}/{r.steps}{speed}: {r.model_dir or r.out}", highlight=False, markup=False)

@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from curation.engine.executor import map_resumable
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.errors import UserError
@@ -27,7 +28,7 @@ from curation.formats.indexed import optimal_dtype
 from curation.phases.shards.merge import Group, Run, plan_group, shard_jobs, write_shard
 from curation.engine.phase import Phase, PhaseContext
 from curation.phases.shards.tokenize import SPLITS, TokenizeContext, tokenize_docs_file
-from curation.phases.tokenizer.documents import DocsFile, docs_files, map_resumable
+from curation.phases.tokenizer.documents import DocsFile, docs_files
 from curation.phases.tokenizer.phase import current_tokenizer, model_path
 
 PHASE = "shards"

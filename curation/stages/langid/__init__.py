@@ -30,6 +30,7 @@ from curation.stages.langid.policy import CloseCalls, character_vote, softmax_ro
 from curation.stages.langid.second import SECOND_MODELS, Cld3, load_second
 from curation.config.manifest import LanguageCode, Source
 from curation.config.base import StageConfig
+from curation.core.resources import Resources
 from curation.stages.base import Stage, StageOutput
 
 
@@ -95,6 +96,8 @@ class LangidConfig(StageConfig):
 
 class Langid(Stage[LangidConfig]):
     name = "langid"
+    # the fastText model (lid.176.ftz, ~1 MB; lid.176.bin ~130 MB) is held once per worker
+    resources = Resources(cpus=1, memory_gb=0.25)
     columns = [pa.field("language_ratio", pa.float64())]
 
     def setup(self) -> None:
