@@ -152,7 +152,7 @@ def run_pipeline(
 
     # After every phase: the accounting rule holds over the files as they now are.
     report = reconcile(run, tally.records)
-    write_json(run.stats / "reconciliation.json", report)
+    write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)

@@ -59,12 +59,12 @@ def audit_columns(keys: list[str]) -> list[Column]:
 @click.option("--checksums", is_flag=True, help="Also verify every shard's sha256 against the manifest (reads all bytes).")
 def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None, checksums: bool) -> None:
     """Per-language and per-source token counts read from the .idx files, cross-checked and compared."""
-    from curation.core.rundir import write_atomic, write_json
+    from curation.core.rundir import RunDir, write_atomic, write_json
     from curation.reports import audit as aud
 
     run = Path(run_dir)
     result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref), verify_checksums=checksums)
-    out = run / "audit"
+    out = RunDir(run).audit
     write_atomic(out / "audit.csv", aud.to_csv(result))
     write_json(out / "audit.json", aud.to_json(result))
     aud.plot(result, Path(plot_path) if plot_path else out / "languages.png")

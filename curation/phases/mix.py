@@ -17,14 +17,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, model_validator
 
-from curation.core.rundir import write_atomic, write_json
-from curation.core.errors import UserError
 from curation.config.manifest import LanguageCode, Strict
-from curation.engine.phase import Phase, PhaseContext
+from curation.core.errors import UserError
+from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.yamlfile import read_yaml, validate
+from curation.engine.phase import Phase, PhaseContext
+from curation.core.schema import SPLITS
 
 PositiveFactor = Annotated[float, Field(gt=0)]
-SPLITS = ("train", "valid", "test")
 
 
 class Sampling(Strict):
@@ -112,7 +112,7 @@ class Shard:
 
 def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
     """The shards of a run, from shards/manifest.json (written by the shards phase)."""
-    path = run_dir / "shards" / "manifest.json"
+    path = RunDir(run_dir).shards_manifest
     if not path.is_file():
         raise UserError(f"{path}: no shard manifest; the run has no shards yet (its pipeline needs a `tokenizer:`)")
     manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -125,7 +125,7 @@ def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
 
 def source_phases(run_dir: Path) -> dict[str, list[str]]:
     """Phase membership of the run's sources (resolved entries recorded in run.json)."""
-    meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    meta = json.loads(RunDir(run_dir).run_json.read_text(encoding="utf-8"))
     return {s["id"]: list(s.get("phases", [])) for s in meta.get("sources", [])}
 
 
@@ -208,7 +208,7 @@ def shares(entries: list[BlendEntry], key: str) -> dict[str, dict[str, float]]:
 def _prefix(run_dir: Path, shard: Shard, root: str | None) -> str:
     if root is None:
         return str((run_dir / shard.prefix).resolve())
-    rel = os.path.relpath(run_dir / shard.prefix, run_dir / "shards")
+    rel = os.path.relpath(run_dir / shard.prefix, RunDir(run_dir).shards)
     return f"{root.rstrip('/')}/{rel}" if root else rel
 
 
@@ -221,7 +221,7 @@ def _pairs(entries: list[BlendEntry], run_dir: Path, root: str | None) -> list[A
 
 def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntry]], root: str | None = None) -> dict[str, Path]:
     """Megatron --data-args-path, --per-split-data-args-path JSON and NeMo data_prefix YAML."""
-    folder = run_dir / "blend"
+    folder = RunDir(run_dir).blend
     pairs = {split: _pairs(blend[split], run_dir, root) for split in SPLITS}
     paths = {
         "data_args": folder / f"{m.name}.data-args.txt",
@@ -253,7 +253,7 @@ class MixPhase(Phase):
     name = "mix"
 
     def enabled(self, ctx: PhaseContext) -> bool:
-        return ctx.pipeline.pipeline.mixture is not None and (ctx.run.root / "shards" / "manifest.json").is_file()
+        return ctx.pipeline.pipeline.mixture is not None and ctx.run.shards_manifest.is_file()
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None

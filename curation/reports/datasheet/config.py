@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from curation.reports.datasheet.questions import SECTIONS
 from curation.core.errors import UserError
 from curation.core.yamlfile import read_yaml, validate
+from curation.reports.datasheet.questions import SECTIONS
 
 
 class _Strict(BaseModel):

@@ -47,6 +47,7 @@ class FilterResult:
 
 class QualityFilter:
     name: ClassVar[str]
+    description: ClassVar[str] = ""  # one line: what the filter does, for the datasheet
     Config: ClassVar[type[FilterConfig]]
 
     def __init__(self, config: FilterConfig):

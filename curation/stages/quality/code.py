@@ -35,6 +35,7 @@ class CodeConfig(FilterConfig):
 
 class CodeRules(QualityFilter):
     name = "code"
+    description = 'StarCoder-style code rules (Li et al., 2023)'  # for the datasheet
     Config = CodeConfig
 
     def applies_to(self, source: Source) -> bool:

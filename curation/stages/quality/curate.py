@@ -364,6 +364,7 @@ class CurateConfig(FilterConfig):
 
 class Curate(QualityFilter):
     name = "curate"
+    description = 'the CURATE heuristic document score (Palomar-Giner et al., 2024), documents below the threshold dropped'  # for the datasheet
     Config = CurateConfig
 
     def __init__(self, config: CurateConfig):

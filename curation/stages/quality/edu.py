@@ -15,6 +15,7 @@ class EduConfig(FilterConfig):
 
 class EduScore(QualityFilter):
     name = "edu"
+    description = "FineWeb-Edu's educational score threshold"  # for the datasheet
     Config = EduConfig
 
     def applies_to(self, source: Source) -> bool:

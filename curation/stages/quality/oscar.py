@@ -25,6 +25,7 @@ class OscarConfig(FilterConfig):
 
 class OscarAnnotations(QualityFilter):
     name = "oscar"
+    description = "Colossal OSCAR's own annotations, as LLM-Datasets filters them: quality warnings, harmful_pp (perplexity under a KenLM trained on harmful content) bounds, UT1 blocklist categories"  # for the datasheet
     Config = OscarConfig
 
     def applies_to(self, source: Source) -> bool:

@@ -44,6 +44,7 @@ class GopherQualityConfig(FilterConfig):
 
 class GopherQuality(QualityFilter):
     name = "gopher"
+    description = 'Gopher quality rules (Rae et al., 2021)'  # for the datasheet
     Config = GopherQualityConfig
 
     def evaluate(self, docs: Docs, source) -> FilterResult:
@@ -128,6 +129,7 @@ def _duplicate_ngram_chars(words: list[str], n: int) -> int:
 
 class GopherRepetition(QualityFilter):
     name = "gopher_repetition"
+    description = 'Gopher repetition rules (Rae et al., 2021)'  # for the datasheet
     Config = GopherRepetitionConfig
     _paragraphs = re.compile(r"\n{2,}")
     _lines = re.compile(r"\n+")
@@ -189,6 +191,7 @@ class C4Config(FilterConfig):
 
 class C4(QualityFilter):
     name = "c4"
+    description = 'C4 document rules (Raffel et al., 2020)'  # for the datasheet
     Config = C4Config
 
     def evaluate(self, docs: Docs, source) -> FilterResult:
@@ -237,6 +240,7 @@ class FineWebConfig(FilterConfig):
 
 class FineWeb(QualityFilter):
     name = "fineweb"
+    description = 'FineWeb line-level rules (Penedo et al., 2024)'  # for the datasheet
     Config = FineWebConfig
 
     def evaluate(self, docs: Docs, source) -> FilterResult:
