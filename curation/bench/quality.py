@@ -37,7 +37,7 @@ def bench_documents() -> list[str]:
         texts.extend(json.loads(line)["content"] for line in io.TextIOWrapper(r, encoding="utf-8"))
     with gzip.open(root / "eurlex" / "eurlex_en.jsonl.gz", "rt", encoding="utf-8") as f:
         texts.extend(json.loads(line)["text"] for line in f)
-    texts.extend(text for lang, text in build() if lang == "en")
+    texts.extend(d.text for d in build("test") if d.language == "en" and d.share == 1.0)
     return texts
 
 
