@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 
 from curation.config.base import StageConfig, Strict
 from curation.config.manifest import Source
+from curation.core.resources import Resources
 from curation.stages.base import Stage, StageOutput
 
 
@@ -79,6 +80,8 @@ def _clean_title(title: str | None) -> str | None:
 
 class Extract(Stage[ExtractConfig]):
     name = "extract"
+    # one page at a time in this process (either engine): one CPU
+    resources = Resources(cpus=1)
 
     def applies_to(self, source: Source) -> bool:
         return source.is_html
