@@ -30,7 +30,7 @@ from curation.phases.mix import (
     load_mixture,
     load_shards,
     resolve_mixture,
-    source_phases,
+    training_phases,
 )
 
 
@@ -123,7 +123,7 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
 
     blend_weights: dict[str, float] = {}
     if mixture is not None:
-        blend = compute_blend(mixture, shards, source_phases(run_dir))
+        blend = compute_blend(mixture, shards, training_phases(run_dir))
         for e in blend["train"]:
             blend_weights[e.shard.language] = blend_weights.get(e.shard.language, 0.0) + 100 * e.weight
 
