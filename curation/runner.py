@@ -26,6 +26,7 @@ from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -156,4 +157,6 @@ def run_pipeline(
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
+    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
+        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))

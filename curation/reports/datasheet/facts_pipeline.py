@@ -131,6 +131,7 @@ COLUMN_DESCRIPTIONS = {
     "origin": "where the record came from: file and record offset",
     "language_ratio": "fraction of the text in the document's language",
     "quality_score": "the CURATE quality score, where a scoring filter ran",
+    "quality_factors": "for a document the quality stage dropped after CURATE scored it: each CURATE evaluator's multiplier on the score (JSON)",
     "exact_hash": "the first 128 bits of the SHA-512 of the text (exact deduplication)",
     "minhash": "the MinHash signature of the text's shingles (near-duplicate detection)",
     "dedup_cluster": "the duplicate cluster the document belongs to, if any",
