@@ -9,24 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from curation import __version__
-from curation.engine.executor import ensure_ray, run_tasks
+from curation.engine.executor import TasksFailed, run_pending
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, write_json
 from curation.engine.stats import RunTally, reconcile, write_stage_stats
-from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
+from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely, task_resources
 from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.readers.parts import unsplittable
+from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -114,18 +115,21 @@ def run_pipeline(
     }
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+    big = unsplittable(parts, stages.read.max_part_bytes)
+    if big:  # one task each, however large: the run's slowest tasks
+        names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
+        log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
+            f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
-    if todo:
-        ensure_ray(ray_address, num_cpus)
-        failures = run_tasks(run_part_safely, todo, ctx, label="documents")
-        if failures:
-            meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
-            meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.part.describe(), "error": f.error} for f in failures]
-            write_json(run.run_json, meta)
-            lines = [f"part {f.part.describe()}: {f.error}" for f in failures[:20]]
-            more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
-            raise RunFailed(f"{len(failures)} of {len(parts)} parts failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
+    try:
+        run_pending(run_part_safely, parts, ctx, is_done=lambda p: ledgers[p.source].is_done(p.slug), label="documents", unit="parts",
+                    resources=task_resources(stages.build()), ray_address=ray_address, num_cpus=num_cpus)
+    except TasksFailed as e:
+        meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
+        meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.item.describe(), "error": f.error} for f in e.failures]
+        write_json(run.run_json, meta)
+        raise
 
     tally = RunTally([s.id for s in rp.sources])
     for p in parts:
@@ -155,8 +159,10 @@ def run_pipeline(
 
     # After every phase: the accounting rule holds over the files as they now are.
     report = reconcile(run, tally.records)
-    write_json(run.stats / "reconciliation.json", report)
+    write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
+    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
+        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))
