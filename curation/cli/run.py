@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
 import click
+from rich.console import Console
 
 from curation.cli.console import console, log
 from curation.cli.tables import Column, show, to_json
@@ -55,7 +55,7 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
         raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)")
 
 
-def print_summary(s: RunSummary, fmt: str = "table") -> None:
+def print_summary(s: RunSummary, fmt: str = "table", console: Console = console) -> None:
     if fmt == "json":
         console.file.write(to_json(s.to_json()) + "\n")
         return
