@@ -28,6 +28,7 @@ from curation.engine.phase import PhaseContext
 from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -172,8 +173,10 @@ def run_pipeline(
 
     # After every phase: the accounting rule holds over the files as they now are.
     report = reconcile(run, tally.records)
-    write_json(run.stats / "reconciliation.json", report)
+    write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
+    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
+        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))

@@ -83,13 +83,13 @@ def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None
 
     Writes RUN/audit/audit.csv, audit.json and languages.png (the run directory's audit/, named on
     stderr) unless --no-write; prints the table, or the CSV or JSON, on stdout."""
-    from curation.core.rundir import write_atomic, write_json
+    from curation.core.rundir import RunDir, write_atomic, write_json
     from curation.reports import audit as aud
 
     run = Path(run_dir)
     result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref), verify_checksums=checksums)
     if not no_write:
-        out = run / "audit"
+        out = RunDir(run).audit
         png = Path(plot_path) if plot_path else out / "languages.png"
         write_atomic(out / "audit.csv", aud.to_csv(result))
         write_json(out / "audit.json", aud.to_json(result))

@@ -12,14 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from curation.config.base import Strict
 from curation.core.errors import UserError
 from curation.core.yamlfile import read_yaml, validate
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ISO 639-1 (or 639-3 where no 639-1 code exists) plus "code" for programming-language sources.

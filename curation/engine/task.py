@@ -23,13 +23,12 @@ from curation.core.rundir import RunDir, commit, tmp_path
 from curation.core.errors import UserError
 from curation.config.manifest import Source
 from curation.readers import Part, read_part
-from curation.core.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
+from curation.core.schema import QUARANTINE_SCHEMA, UNDETERMINED, conform, documents_schema, rejected_schema
 from curation.config.stages import StagesConfig
 from curation.core.resources import Resources
 from curation.stages.base import Stage
 
 DOCUMENTS_PHASE = "documents"
-UNDETERMINED = "und"  # language key in stats before language identification has run
 
 
 @dataclass(frozen=True)

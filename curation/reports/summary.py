@@ -150,18 +150,17 @@ def _top_drop(stage_stats: dict[str, Any], source: str, dedup: dict[str, Any] | 
 
 
 def _outputs(run: RunDir, meta: dict[str, Any]) -> list[tuple[str, str]]:
-    root = run.root
     candidates = [
         ("kept documents (parquet)", run.docs()),
         ("rejected, with stage and reason", run.rejected()),
         ("quarantined records, with the error", run.quarantine()),
         ("statistics (stages.json, summary.csv, dedup.json, tokens.json)", run.stats),
-        ("duplicate clusters", root / "dedup" / "clusters"),
-        ("tokenizer", root / "tokenizer"),
-        ("Megatron shards (manifest.json)", root / "shards"),
+        ("duplicate clusters", run.dedup_clusters),
+        ("tokenizer", run.tokenizer),
+        ("Megatron shards (manifest.json)", run.shards),
     ]
     out = [(what, str(p)) for what, p in candidates if p.exists()]
-    out += [("blend (Megatron --per-split-data-args-path)", str(p)) for p in sorted((root / "blend").glob("*.per-split.json"))]
+    out += [("blend (Megatron --per-split-data-args-path)", str(p)) for p in sorted(run.blend.glob("*.per-split.json"))]
     out.append(("configuration, versions and status of each stage", str(run.run_json)))
     return out
 
@@ -182,10 +181,10 @@ def _next_steps(run: RunDir, meta: dict[str, Any], status: str) -> list[tuple[st
     steps.append((f"curate inspect {r} --where rejected --sample 20 --seed 0", "read what the filters dropped, with stage, reason and scores"))
     if any(run.quarantine().glob("*/*.parquet")):
         steps.append((f"curate inspect {r} --where quarantine", "records that could not be read, with file, offset and error"))
-    if (run.root / "shards" / "manifest.json").is_file():
+    if run.shards_manifest.is_file():
         steps.append((f"curate audit {r}", "tokens per language and source, read back from the shards"))
         steps.append((f"curate datasheet {r}", "the Gebru et al. datasheet of this run"))
-        blends = sorted((run.root / "blend").glob("*.per-split.json"))
+        blends = sorted(run.blend.glob("*.per-split.json"))
         if blends:
             steps.append((f"curate train --blend {_q(blends[0])}", "train the bundled model on the blend"))
         else:
@@ -204,7 +203,7 @@ def summarize(run_root: str | Path) -> RunSummary:
     order = list(docs_meta.get("order", []))
     tally, done = _tally(run, sources)
     stage_stats = tally.stage_stats()
-    dedup = _read_json(run.stats / "dedup.json") if (stages_meta.get("dedup") or {}).get("status") == "done" else None
+    dedup = _read_json(run.dedup_stats) if (stages_meta.get("dedup") or {}).get("status") == "done" else None
 
     problems = []
     for name, st in stages_meta.items():

@@ -242,9 +242,9 @@ def test_epoch_warnings_name_the_shards(small_run: Path, tmp_path: Path) -> None
 
 
 def _shards_of(run: Path):
-    from curation.phases.mix import load_shards, source_phases
+    from curation.phases.mix import load_shards, training_phases
 
-    return load_shards(run)[0], source_phases(run)
+    return load_shards(run)[0], training_phases(run)
 
 
 def test_mix_cli_warns_on_stderr_and_prints_csv(small_run: Path) -> None:

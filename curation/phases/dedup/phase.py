@@ -144,6 +144,6 @@ def _write_stats(plan: Plan, final_round: int) -> dict[str, Any]:
     config = {"scope": plan.scope, "near": plan.near, "threshold": plan.threshold, "bands": plan.bands, "rows": plan.rows,
               "verify": plan.verify, "num_perm": plan.num_perm, "partitions": plan.partitions,
               "against": sorted({p.run for p in plan.parts if p.run})}
-    write_json(plan.run.stats / "dedup.json", {"config": config, "clusters": clusters, "rounds": final_round + 1, "sources": table, "total": tot})
+    write_json(plan.run.dedup_stats, {"config": config, "clusters": clusters, "rounds": final_round + 1, "sources": table, "total": tot})
     return {"removed_exact": tot["removed_exact"], "removed_near": tot["removed_near"], "clusters": clusters, "duplicate_rate": tot["duplicate_rate"],
             "bands": plan.bands, "rows": plan.rows, "partitions": plan.partitions}

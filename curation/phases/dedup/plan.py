@@ -98,7 +98,7 @@ class Plan:
 
     @property
     def scratch(self) -> Path:
-        return self.run.root / "dedup" / "scratch"
+        return self.run.dedup_scratch
 
     def shuffle(self, name: str) -> lsh.Shuffle:
         return lsh.Shuffle(self.scratch / name, self.partitions)

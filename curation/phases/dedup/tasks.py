@@ -186,7 +186,7 @@ def keep_partition(job: Job, plan: Plan) -> dict[str, Any]:
     """The keep rule over the components rooted in one partition."""
     q = job.index
     decided = components.decide(plan.shuffle("members").read(q, MEMBER_SCHEMA))
-    out = plan.run.root / "dedup" / "clusters" / f"{q:05d}.parquet"
+    out = plan.run.dedup_clusters / f"{q:05d}.parquet"
     if decided.num_rows:
         _write_parquet(out, decided.select(CLUSTER_COLUMNS))
     ours = decided.filter(pc.invert(decided["reference"]))

@@ -15,8 +15,8 @@ import numpy as np
 import xxhash
 
 from curation.core.rundir import TMP_MARK, RunDir
+from curation.core.schema import UNDETERMINED
 
-UNDETERMINED = "und"  # documents without a language label
 _SPACE = float(2**64)
 
 
