@@ -28,7 +28,7 @@ from curation.engine.phase import PhaseContext
 from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
-from curation.stages.quality.losses import loss_warnings
+from curation.readers.parts import unsplittable
 
 
 @dataclass
@@ -134,6 +134,11 @@ def run_pipeline(
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
     if on_run_dir is not None:  # from here on, whatever happens, the run has something to report
         on_run_dir(run)
+    big = unsplittable(parts, stages.read.max_part_bytes)
+    if big:  # one task each, however large: the run's slowest tasks
+        names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
+        log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
+            f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
     try:
@@ -177,6 +182,4 @@ def run_pipeline(
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
-    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
-        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))

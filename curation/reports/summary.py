@@ -20,6 +20,7 @@ from curation.core.rundir import RunDir
 from curation.engine.ledger import Ledger
 from curation.engine.stats import RunTally, reconcile
 from curation.engine.task import DOCUMENTS_PHASE
+from curation.stages.quality.losses import loss_warnings
 
 TOP_REASONS = 3
 
@@ -47,9 +48,13 @@ class RunSummary:
         }
 
 
-# Checks that turn the counts into warnings, each `(summary, stage_stats) -> [one line per warning]`.
-# A check of the filters (say, one filter dropping more than half of a source) belongs here.
+# Checks that turn the counts into warnings, each `(summary, stage_stats) -> [one line per warning]`,
+# printed by `curate run` under the tables (a failed run's too). Add a check here, not a log line.
 Check = Callable[[RunSummary, dict[str, Any]], list[str]]
+
+
+def _filter_losses(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
+    return loss_warnings(stage_stats)  # a quality filter that removed most of a source is never silent
 
 
 def _nothing_kept(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
@@ -73,7 +78,13 @@ def _unreconciled(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
             for row in s.sources if not row["ok"]]
 
 
-CHECKS: list[Check] = [_unreconciled, _nothing_kept, _quarantined]
+def _phase_warnings(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
+    """Warnings a whole-run phase recorded in run.json (e.g. the mix phase's shards over max_epochs)."""
+    meta = _read_json(RunDir(s.root).run_json) or {}
+    return [f"{name}: {w}" for name, st in meta.get("stages", {}).items() for w in st.get("warnings", []) or []]
+
+
+CHECKS: list[Check] = [_unreconciled, _nothing_kept, _filter_losses, _quarantined, _phase_warnings]
 
 
 def _n(n: int, noun: str) -> str:
