@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import numba
 import numpy as np
 
 from curation.config.manifest import Source
@@ -125,7 +126,7 @@ class _NGrams:
     def __init__(self, words: list[str]):
         vocab: dict[str, int] = {}
         self.ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), np.int64, len(words))
-        self.cum = np.concatenate([[0], np.cumsum(np.fromiter(map(len, words), np.int64, len(words)))]).tolist()
+        self.cum = np.concatenate([[0], np.cumsum(np.fromiter(map(len, words), np.int64, len(words)))])
         self._of: dict[int, np.ndarray] = {1: self.ids}
 
     def of(self, n: int) -> np.ndarray:
@@ -138,7 +139,7 @@ class _NGrams:
         return self._of[n]
 
     def chars(self, i: int, n: int) -> int:
-        return self.cum[i + n] - self.cum[i]
+        return int(self.cum[i + n] - self.cum[i])
 
     def top_chars(self, n: int) -> int:
         """(characters + spaces) x count of the most frequent n-gram (the first seen among equals, as
@@ -150,16 +151,23 @@ class _NGrams:
 
     def duplicate_chars(self, n: int) -> int:
         """Characters covered by repeated n-grams (a repeat is skipped as a whole, as in Gopher)."""
-        seen: set[int] = set()
-        chars, i, grams = 0, 0, self.of(n).tolist()
-        while i < len(grams):
-            if grams[i] in seen:
-                chars += self.chars(i, n)
-                i += n
-            else:
-                seen.add(grams[i])
-                i += 1
-        return chars
+        return int(_skip_repeats(self.of(n), self.cum, n))
+
+
+@numba.njit(cache=True, nogil=True)
+def _skip_repeats(grams: np.ndarray, cum: np.ndarray, n: int) -> int:
+    """The sequential scan of Gopher's duplicate n-gram rule: ids are dense (np.unique's inverse), so a
+    boolean array is the set of n-grams seen."""
+    seen = np.zeros(grams.size, np.bool_)
+    chars, i = 0, 0
+    while i < grams.size:
+        if seen[grams[i]]:
+            chars += cum[i + n] - cum[i]
+            i += n
+        else:
+            seen[grams[i]] = True
+            i += 1
+    return chars
 
 
 class GopherRepetition(QualityFilter[GopherRepetitionConfig]):
