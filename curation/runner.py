@@ -26,6 +26,7 @@ from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.readers.parts import unsplittable
 from curation.stages.quality.losses import loss_warnings
 
 
@@ -114,6 +115,11 @@ def run_pipeline(
     }
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+    big = unsplittable(parts, stages.read.max_part_bytes)
+    if big:  # one task each, however large: the run's slowest tasks
+        names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
+        log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
+            f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
     try:

@@ -1,10 +1,11 @@
 """`curate eval langid`: the langid stage's document label and share against real translated text.
 
-Documents: curation/evals/langid_set.py (Debian's GNOME help pages and gettext catalogues; mixed pages of
+Documents: curation/evals/sets/langid.py (Debian's GNOME help pages and gettext catalogues; mixed pages of
 real lines in known proportions), the held-out `test` split (the parameters were chosen on `tune`). The
 source is taken to declare all 35 target languages (a multilingual crawl, as Colossal OSCAR); the
-Galician recall is also shown for a source that declares Galician and English only (the declared
-languages settle close calls). Reported, for the stage as configured and for fastText alone (line vote
+Galician recall is also shown for a source that declares Galician and English only, and the close
+groups for sources that declare the document's language and English (the declared languages settle
+close calls). Reported, for the stage as configured and for fastText alone (line vote
 and the former rule, the document-level argmax):
 - accuracy of the dominant-language label, overall and per language (recall), precision per language;
 - the confusion pairs (true -> predicted), and per close pair (ca/es, gl/pt, gl/es, pt/es, no/nn/da,
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.config.manifest import TARGET_LANGUAGES
-from curation.evals.langid_set import CLOSE_GROUPS, LANGUAGES, EvalDoc, build, build_close
+from curation.evals.sets.langid import CLOSE_GROUPS, LANGUAGES, EvalDoc, build, build_close
 from curation.stages.langid import Langid, LangidConfig
 from curation.stages.langid.model import load_model
 from curation.stages.langid.second import load_second
@@ -98,6 +99,10 @@ def run(console: Console | None = None, split: str = "test") -> dict[str, Any]:
         m["close_groups"] = score(close_docs, close_pred, None, close_langs)
         m["pairs"] = pair_counts(docs + close_docs, pred + close_pred)
         result["modes"][name] = m
+    # close groups from single-language sources (hplt-nn, a Bosnian site, ...): the source declares the
+    # document's language and English
+    own = [label(both, [d], [d.language, "en"])[0][0] for d in close_docs]
+    result["close_groups_declared_own"] = score(close_docs, own, None, close_langs)
     gl_docs = [d for d in docs if d.language == "gl"]
     gl_pred, _ = label(both, gl_docs, ["gl", "en"])
     result["gl_recall_declared_gl_en"] = round(sum(p == "gl" for p in gl_pred) / len(gl_docs), 4)
@@ -120,3 +125,6 @@ def _report(console: Console, r: dict[str, Any]) -> None:
         console.print("  confusions (true->predicted: documents): " + ", ".join(f"{g}->{p}: {n}" for g, p, n in m["confusions"][:12]))
         console.print("  close pairs (a->b, b->a): " + ", ".join(f"{k} {a},{b}" for k, (a, b) in m["pairs"].items()))
     console.print(f"Galician recall when the source declares gl and en only: {r['gl_recall_declared_gl_en']:.4f}")
+    own = r["close_groups_declared_own"]
+    console.print(f"close groups when each source declares its own language and en: accuracy {own['accuracy']:.4f} ("
+                  + ", ".join(f"{lang} {v['recall']:.3f}" for lang, v in own["per_language"].items()) + ")")

@@ -107,9 +107,18 @@ def test_close_calls_by_hand() -> None:
     assert labels[cc.resolve(np.array([0.36, 0.0, 0.30, 0.34, 0.0]), everything)] == "gl"
 
 
+def test_declared_margin_by_hand() -> None:
+    labels = ["es", "gl", "pt", "en"]
+    cc = CloseCalls(labels, [["gl", "pt", "es"]], ["gl", "pt", "es"], margin=0.1, declared_margin=0.3)
+    row = np.array([0.6, 0.35, 0.0, 0.05])
+    assert labels[cc.resolve(row, np.ones(4, bool))] == "es"  # 0.25 apart: no close call when es is declared
+    assert labels[cc.resolve(row, np.array([False, True, False, True]))] == "gl"  # a Galician source: gl
+    assert labels[cc.resolve(np.array([0.7, 0.25, 0.0, 0.05]), np.array([False, True, False, True]))] == "es"  # 0.45 apart
+
+
 def test_resolve_rows_equals_resolve_per_row() -> None:
     labels = ["es", "ca", "pt", "gl", "en"]
-    cc = CloseCalls(labels, [["ca", "es"], ["gl", "pt", "es"]], ["ca", "gl", "pt", "es"], margin=0.1)
+    cc = CloseCalls(labels, [["ca", "es"], ["gl", "pt", "es"]], ["ca", "gl", "pt", "es"], margin=0.1, declared_margin=0.3)
     probs = softmax_rows(np.random.default_rng(0).normal(size=(500, 5)) * 2)
     for declared in (np.ones(5, bool), np.array([True, False, True, False, True])):
         assert cc.resolve_rows(probs, declared).tolist() == [cc.resolve(row, declared) for row in probs]

@@ -16,14 +16,18 @@ class CloseCalls:
     """How a near-tie between related languages is settled.
 
     Two labels are a close call when they belong to one related group and the runner-up's probability is
-    within `margin` of the best one's. Among the labels in a close call, those the source declares win;
-    then the earliest in `priorities`; then the most probable.
+    within `margin` of the best one's, or, when the best label is one the source does not declare, a
+    related label the source declares is within `declared_margin` (the source's declared languages as a
+    prior: a Galician source's line that fastText puts in Spanish at 0.6 and Galician at 0.3 is Galician).
+    Among the labels in a close call, those the source declares win; then the earliest in `priorities`;
+    then the most probable.
     """
 
     labels: list[str]
     related: list[list[str]]
     priorities: list[str]
     margin: float
+    declared_margin: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.labels)
@@ -44,7 +48,9 @@ class CloseCalls:
     def resolve(self, probs: np.ndarray, declared: np.ndarray) -> int:
         """The chosen label index for one probability row; `declared` marks the source's languages."""
         top = int(probs.argmax())
+        margin = self.margin if declared[top] else max(self.margin, self.declared_margin)
         near = self.related_matrix[top] & (probs >= probs[top] - self.margin)
+        near |= self.related_matrix[top] & declared & (probs >= probs[top] - margin)
         if near.sum() <= 1:
             return top
         if (near & declared).any():
@@ -60,7 +66,9 @@ class CloseCalls:
         if not len(probs):
             return top
         p_top = probs[np.arange(len(probs)), top]
+        wide = np.where(declared[top], self.margin, max(self.margin, self.declared_margin))
         near = self.related_matrix[top] & (probs >= (p_top - self.margin)[:, None])
+        near |= self.related_matrix[top] & declared & (probs >= (p_top - wide)[:, None])
         out = top.astype(np.int64)
         for r in np.flatnonzero(near.sum(axis=1) > 1):
             out[r] = self.resolve(probs[r], declared)
