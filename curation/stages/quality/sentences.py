@@ -56,7 +56,14 @@ def needs_encoding_fix(text: str) -> bool:
         return False
     if "Ã " in text or "Â " in text:
         return True
-    return any(BADNESS_RE.search(text, max(0, m.start() - _REACH), m.end() + _REACH) for m in _SUSPECT_RUN.finditer(text))
+    start = end = -1  # the window being grown: runs closer than 2 x _REACH share one search
+    for m in _SUSPECT_RUN.finditer(text):
+        if m.start() - _REACH > end:
+            if end >= 0 and BADNESS_RE.search(text, start, end):
+                return True
+            start = max(0, m.start() - _REACH)
+        end = m.end() + _REACH
+    return end >= 0 and BADNESS_RE.search(text, start, end) is not None
 
 
 @lru_cache(maxsize=1)
