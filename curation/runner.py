@@ -10,6 +10,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,10 @@ from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
+from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 from curation.readers.parts import unsplittable
-from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -62,6 +63,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text[:300]}" if text else type(e).__name__
+
+
 def run_pipeline(
     pipeline: str | Path | None = None,
     *,
@@ -71,7 +77,13 @@ def run_pipeline(
     num_cpus: int | None = None,
     force: bool = False,
     log=print,
+    on_run_dir: Callable[[RunDir], None] | None = None,
 ) -> RunResult:
+    """`on_run_dir` is told the run directory once the work starts (the CLI reports on it even when
+    the run then fails); mistakes found before that (pipeline, locations, mixture) are plain errors."""
+    if is_remote(str(runs_dir)):
+        raise UserError(f"--runs-dir {runs_dir}: a run directory must be on a local or shared file system (ledger markers, atomic renames); "
+                        "object stores are not supported: run on a local or shared path, then copy the run directory")
     rp = load_pipeline(pipeline or demo_pipeline_path())
     run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
     fp = fingerprint(rp)
@@ -99,6 +111,11 @@ def run_pipeline(
             parts.extend(plan_parts(src, stages.read.max_part_bytes))
         except UserError as e:
             raise UserError(f"{rp.path}: {e}") from None
+        except Exception as e:  # listing a remote location: no network, no credentials, no such bucket...
+            if not is_remote(src.location):
+                raise
+            raise UserError(f"{rp.path}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "
+                            "check the network and credentials, or copy the files and point `location` at the copy") from None
     ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
     todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -115,6 +132,8 @@ def run_pipeline(
     }
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+    if on_run_dir is not None:  # from here on, whatever happens, the run has something to report
+        on_run_dir(run)
     big = unsplittable(parts, stages.read.max_part_bytes)
     if big:  # one task each, however large: the run's slowest tasks
         names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
@@ -163,6 +182,4 @@ def run_pipeline(
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
-    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
-        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))
