@@ -15,24 +15,13 @@ import orjson
 import pyarrow as pa
 
 from curation.config.manifest import Source
+from curation.config.row_filter import MISSING as _MISSING, RowFilter, get_path
 from curation.readers.parts import Part
 from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, REJECTION_FIELDS
 
 READ_STAGE = "read"
+SOURCE_FILTER = "source_filter"  # reason of records a source's `filter:` leaves out
 REJECTED_READ_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + REJECTION_FIELDS)
-_MISSING = object()
-
-
-def get_path(record: Any, path: str) -> Any:
-    """Follow a dotted path through nested dicts; a key may itself contain dots (tried first)."""
-    if isinstance(record, dict) and path in record:
-        return record[path]
-    cur = record
-    for key in path.split("."):
-        if not isinstance(cur, dict) or key not in cur:
-            return _MISSING
-        cur = cur[key]
-    return cur
 
 
 @dataclass
@@ -59,6 +48,7 @@ class DocumentBuilder:
         self._dir = PurePosixPath(self.part.relpath).parent.name
         self._file = PurePosixPath(self.part.relpath).name
         self._single_language = self.source.languages[0] if len(self.source.languages) == 1 else None
+        self._filter = RowFilter(self.source.filter) if self.source.filter else None
         self._metadata = dict(fm.metadata)
         for name, path in (("title", fm.title), ("programming_language", fm.programming_language)):
             if path:
@@ -85,6 +75,8 @@ class DocumentBuilder:
             return
         fm = self.source.fields
         text = self._value(record, fm.text)
+        if reject is None and self._filter is not None and not self._filter(record):
+            reject = SOURCE_FILTER  # checked first: a record the source leaves out is no document, text or not
         if reject is None:
             if text is _MISSING or text is None:
                 self.quarantine(offset, f"no text: field '{fm.text}' (fields.text) is missing", orjson.dumps(record, default=str), count=False)
