@@ -9,24 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from curation import __version__
-from curation.engine.executor import ensure_ray, run_tasks
+from curation.engine.executor import TasksFailed, run_pending
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, write_json
 from curation.engine.stats import RunTally, reconcile, write_stage_stats
-from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
+from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely, task_resources
 from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
+from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.readers.parts import unsplittable
 
 
 @dataclass
@@ -61,6 +63,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text[:300]}" if text else type(e).__name__
+
+
 def run_pipeline(
     pipeline: str | Path | None = None,
     *,
@@ -70,7 +77,13 @@ def run_pipeline(
     num_cpus: int | None = None,
     force: bool = False,
     log=print,
+    on_run_dir: Callable[[RunDir], None] | None = None,
 ) -> RunResult:
+    """`on_run_dir` is told the run directory once the work starts (the CLI reports on it even when
+    the run then fails); mistakes found before that (pipeline, locations, mixture) are plain errors."""
+    if is_remote(str(runs_dir)):
+        raise UserError(f"--runs-dir {runs_dir}: a run directory must be on a local or shared file system (ledger markers, atomic renames); "
+                        "object stores are not supported: run on a local or shared path, then copy the run directory")
     rp = load_pipeline(pipeline or demo_pipeline_path())
     run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
     fp = fingerprint(rp)
@@ -98,6 +111,11 @@ def run_pipeline(
             parts.extend(plan_parts(src, stages.read.max_part_bytes))
         except UserError as e:
             raise UserError(f"{rp.path}: {e}") from None
+        except Exception as e:  # listing a remote location: no network, no credentials, no such bucket...
+            if not is_remote(src.location):
+                raise
+            raise UserError(f"{rp.path}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "
+                            "check the network and credentials, or copy the files and point `location` at the copy") from None
     ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
     todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -114,18 +132,23 @@ def run_pipeline(
     }
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+    if on_run_dir is not None:  # from here on, whatever happens, the run has something to report
+        on_run_dir(run)
+    big = unsplittable(parts, stages.read.max_part_bytes)
+    if big:  # one task each, however large: the run's slowest tasks
+        names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
+        log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
+            f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
-    if todo:
-        ensure_ray(ray_address, num_cpus)
-        failures = run_tasks(run_part_safely, todo, ctx, label="documents")
-        if failures:
-            meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
-            meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.part.describe(), "error": f.error} for f in failures]
-            write_json(run.run_json, meta)
-            lines = [f"part {f.part.describe()}: {f.error}" for f in failures[:20]]
-            more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
-            raise RunFailed(f"{len(failures)} of {len(parts)} parts failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
+    try:
+        run_pending(run_part_safely, parts, ctx, is_done=lambda p: ledgers[p.source].is_done(p.slug), label="documents", unit="parts",
+                    resources=task_resources(stages.build()), ray_address=ray_address, num_cpus=num_cpus)
+    except TasksFailed as e:
+        meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
+        meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.item.describe(), "error": f.error} for f in e.failures]
+        write_json(run.run_json, meta)
+        raise
 
     tally = RunTally([s.id for s in rp.sources])
     for p in parts:
@@ -155,7 +178,7 @@ def run_pipeline(
 
     # After every phase: the accounting rule holds over the files as they now are.
     report = reconcile(run, tally.records)
-    write_json(run.stats / "reconciliation.json", report)
+    write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)

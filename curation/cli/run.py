@@ -1,63 +1,85 @@
-"""`curate run`: the whole pipeline, and the tables it prints at the end."""
+"""`curate run`: the whole pipeline, then what it did (also when it failed) and what to do next."""
 
 from __future__ import annotations
 
 import click
-from rich.table import Table
+from rich.console import Console
 
-from curation.cli.console import console, err
+from curation.cli.console import console, log
+from curation.cli.tables import Column, show, to_json
 from curation.core.errors import RunFailed
+from curation.core.rundir import RunDir
+from curation.reports.summary import RunSummary, summarize
+
+STAGE_COLUMNS = [
+    Column("stage", whole=True),
+    Column("in", number=True),
+    Column("dropped", number=True),
+    Column("out", number=True),
+    Column("mb_out", "MB out", number=True, fmt=lambda v: f"{v:,.2f}", drop=2),
+    Column("top_reasons", "top drop reasons", drop=1),
+]
+SOURCE_COLUMNS = [
+    Column("source", whole=True),
+    *(Column(k, number=True) for k in ("records", "kept", "rejected", "quarantined")),
+    Column("top_drop", "most dropped by", drop=2),
+    Column("ok", "reconciled", fmt=lambda ok: "yes" if ok else "NO", drop=1),
+]
 
 
 @click.command()
 @click.argument("pipeline", required=False, type=click.Path(dir_okay=False))
 @click.option("--name", help="Run name (default: the pipeline's name).")
-@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False), help="Where run directories go.")
+@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False), help="Where run directories go (a local or shared file system).")
 @click.option("--ray-address", help="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); default: start Ray locally.")
 @click.option("--num-cpus", type=click.IntRange(min=1), help="CPUs for a local Ray (default: all).")
 @click.option("--force", is_flag=True, help="Delete the run directory and start over instead of resuming.")
-def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool) -> None:
-    """Run a pipeline (no argument: the bundled demo). Resumes an interrupted run by default."""
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="The summary printed at the end (per stage, per source, outputs, next commands); json for scripts.")
+def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool, fmt: str) -> None:
+    """Run a pipeline (no argument: the bundled demo). Resumes an interrupted run by default.
+
+    At the end, finished or not: documents per stage, kept/rejected/quarantined per source, warnings,
+    where the outputs are and the commands to look at them."""
     from curation.runner import run_pipeline
 
-    result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force, log=lambda m: err.print(m, highlight=False))
-    _print_funnel(result.stage_stats, result.stage_order)
-    _print_reconciliation(result.reconciliation)
+    started: list[RunDir] = []
+    try:
+        result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force, log=log, on_run_dir=started.append)
+    except BaseException:  # a failed or interrupted run still says what it did, then the error follows
+        if started:
+            print_summary(summarize(started[0].root), fmt)
+        raise
+    print_summary(summarize(result.run.root), fmt)
     if not result.reconciliation["ok"]:
         raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)")
-    console.print(f"run complete: {result.run.root}")
 
 
-def _print_funnel(stage_stats: dict, order: list[str]) -> None:
-    table = Table(title="documents per stage (all sources)", title_justify="left")
-    table.add_column("stage")
-    for col in ("in", "dropped", "out", "MB out", "top drop reasons"):
-        table.add_column(col, justify="right" if col != "top drop reasons" else "left")
-    for stage in ["read", *order]:
-        srcs = stage_stats.get(stage, {})
-        docs_in = docs_out = bytes_out = 0
-        reasons: dict[str, int] = {}
-        for langs in srcs.values():
-            for cell in langs.values():
-                docs_in += cell["docs_in"]
-                docs_out += cell["docs_out"]
-                bytes_out += cell["bytes_out"]
-                for r, n in cell["dropped"].items():
-                    reasons[r] = reasons.get(r, 0) + n
-        dropped = sum(reasons.values())
-        if stage == "read":
-            docs_in = docs_out + dropped
-        top = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))[:3])
-        table.add_row(stage, str(docs_in), str(dropped), str(docs_out), f"{bytes_out / 1e6:.2f}", top)
-    console.print(table)
+def print_summary(s: RunSummary, fmt: str = "table", console: Console = console) -> None:
+    if fmt == "json":
+        console.file.write(to_json(s.to_json()) + "\n")
+        return
+    show(console, fmt, s.stages, STAGE_COLUMNS, title="documents per stage (all sources)")
+    show(console, fmt, [*s.sources, s.total], SOURCE_COLUMNS, title="per source: every record kept, rejected or quarantined", bold_last=True)
+    if s.parts[0] < s.parts[1]:
+        console.print(f"{s.parts[0]:,} of {s.parts[1]:,} parts finished; the counts above are theirs.", highlight=False)
+    # Paths and commands are never wrapped (soft_wrap), so that they can be copied whole.
+    for w in s.warnings:
+        console.print(f"[yellow]warning:[/yellow] {_plain(w)}", highlight=False, soft_wrap=True)
+    console.print("[bold]outputs[/bold]")
+    width = max(len(path) for _, path in s.outputs)
+    for what, path in s.outputs:
+        console.print(f"  {_plain(path):<{width}}  [dim]{_plain(what)}[/dim]", highlight=False, soft_wrap=True)
+    console.print("[bold]next[/bold]")
+    width = max(len(cmd) for cmd, _ in s.next_steps)
+    for cmd, why in s.next_steps:
+        console.print(f"  {_plain(cmd):<{width}}  [dim]# {_plain(why)}[/dim]", highlight=False, soft_wrap=True)
+    verdict = {"complete": "[green]run complete[/green]", "failed": "[red]run failed[/red]", "unfinished": "[yellow]run unfinished[/yellow]"}[s.status]
+    console.print(f"{verdict}: {_plain(str(s.root))}", highlight=False, soft_wrap=True)
 
 
-def _print_reconciliation(report: dict) -> None:
-    table = Table(title="reconciliation: every input record kept, rejected or quarantined", title_justify="left")
-    for col in ("source", "records", "kept", "rejected", "quarantined", "accounted", "ok"):
-        table.add_column(col, justify="left" if col == "source" else "right")
-    for src, r in report["sources"].items():
-        table.add_row(src, *(str(r[k]) for k in ("records", "kept", "rejected", "quarantined", "accounted")), "yes" if r["ok"] else "[red]NO[/red]")
-    t = report["total"]
-    table.add_row("total", *(str(t[k]) for k in ("records", "kept", "rejected", "quarantined", "accounted")), "yes" if report["ok"] else "[red]NO[/red]", style="bold")
-    console.print(table)
+def _plain(text: str) -> str:
+    """Text shown as is (paths and reasons may contain [brackets], which rich reads as markup)."""
+    return text.replace("[", "\\[")
+
+

@@ -52,6 +52,7 @@ class RowFilter:
 
     def __init__(self, expression: str):
         self.expression = expression
+        self.paths: list[str] = []  # the fields it reads, in order of appearance
         try:
             tree = ast.parse(expression.strip(), mode="eval")
         except SyntaxError as e:
@@ -108,6 +109,8 @@ class RowFilter:
             return lambda r: c
         path = _path(node)
         if path is not None:
+            if path not in self.paths:
+                self.paths.append(path)
             return lambda r: _present(get_path(r, path))
         raise ValueError(f"'{ast.unparse(node)}' is not allowed: use field names, constants, == != < <= > >= in, and/or/not")
 

@@ -10,9 +10,12 @@ lines C4 would cut are left in place.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-from curation.stages.quality.base import Docs, FilterConfig, FilterResult, QualityFilter
+import numba
+import numpy as np
+
+from curation.config.manifest import Source
+from curation.stages.quality.base import KEEP, Doc, FilterConfig, QualityFilter, Verdict
 from curation.stages.quality.words import gopher_stop_words, split_sentences, split_tokens
 
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "–")
@@ -20,6 +23,10 @@ _ELLIPSES = ("...", "…")
 # Sentence-final characters for FineWeb's line-punctuation rule (a subset of datatrove's list, enough for
 # the scripts of the 35 languages).
 _TERMINAL = tuple(".!?…;:。？！؟।\"'”’»)")
+
+
+def _verdict(reason: str | None) -> Verdict:
+    return KEEP if reason is None else Verdict(reason)
 
 
 def _is_word(token: str) -> bool:
@@ -42,15 +49,16 @@ class GopherQualityConfig(FilterConfig):
     stop_words: dict[str, list[str]] = {}  # per language; default: curation.stages.quality.words.gopher_stop_words
 
 
-class GopherQuality(QualityFilter):
+class GopherQuality(QualityFilter[GopherQualityConfig]):
     name = "gopher"
-    Config = GopherQualityConfig
+    description = "Gopher quality rules (Rae et al., 2021)"
+    reason_prefixes = ("gopher:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t, lang) for t, lang in zip(docs.texts, docs.languages)])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text, doc.language))
 
     def check(self, text: str, language: str | None) -> str | None:
-        c: GopherQualityConfig = self.config  # type: ignore[assignment]
+        c = self.config
         tokens = split_tokens(text)
         n_tokens = len(tokens)
         words = [t for t in tokens if _is_word(t)]
@@ -111,32 +119,69 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return n, chars
 
 
-def _duplicate_ngram_chars(words: list[str], n: int) -> int:
-    """Characters covered by repeated word n-grams (a repeat is skipped as a whole, as in Gopher)."""
-    seen: set[tuple[str, ...]] = set()
+class _NGrams:
+    """A document's word n-grams as integer ids (equal n-grams, equal ids; exact, no hashing), built for
+    n = 1, 2, ... from the (n-1)-gram ids, so each rule is a few numpy passes instead of a tuple per position."""
+
+    def __init__(self, words: list[str]):
+        vocab: dict[str, int] = {}
+        self.ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), np.int64, len(words))
+        self.cum = np.concatenate([[0], np.cumsum(np.fromiter(map(len, words), np.int64, len(words)))])
+        self._of: dict[int, np.ndarray] = {1: self.ids}
+
+    def of(self, n: int) -> np.ndarray:
+        """The id of the n-gram starting at each position (len(words) - n + 1 of them)."""
+        k = max(m for m in self._of if m <= n)
+        while k < n:
+            pair = self._of[k][:-1] * (len(self.ids) + 1) + self.ids[k:]
+            k += 1
+            self._of[k] = np.unique(pair, return_inverse=True)[1].reshape(-1)
+        return self._of[n]
+
+    def chars(self, i: int, n: int) -> int:
+        return int(self.cum[i + n] - self.cum[i])
+
+    def top_chars(self, n: int) -> int:
+        """(characters + spaces) x count of the most frequent n-gram (the first seen among equals, as
+        Counter.most_common picks it)."""
+        _, first, counts = np.unique(self.of(n), return_index=True, return_counts=True)
+        top = counts.max()
+        start = int(first[counts == top].min())
+        return (self.chars(start, n) + n - 1) * int(top)
+
+    def duplicate_chars(self, n: int) -> int:
+        """Characters covered by repeated n-grams (a repeat is skipped as a whole, as in Gopher)."""
+        return int(_skip_repeats(self.of(n), self.cum, n))
+
+
+@numba.njit(cache=True, nogil=True)
+def _skip_repeats(grams: np.ndarray, cum: np.ndarray, n: int) -> int:
+    """The sequential scan of Gopher's duplicate n-gram rule: ids are dense (np.unique's inverse), so a
+    boolean array is the set of n-grams seen."""
+    seen = np.zeros(grams.size, np.bool_)
     chars, i = 0, 0
-    while i < len(words) - n + 1:
-        gram = tuple(words[i:i + n])
-        if gram in seen:
-            chars += sum(map(len, gram))
+    while i < grams.size:
+        if seen[grams[i]]:
+            chars += cum[i + n] - cum[i]
             i += n
         else:
-            seen.add(gram)
+            seen[grams[i]] = True
             i += 1
     return chars
 
 
-class GopherRepetition(QualityFilter):
+class GopherRepetition(QualityFilter[GopherRepetitionConfig]):
     name = "gopher_repetition"
-    Config = GopherRepetitionConfig
+    description = "Gopher repetition rules (Rae et al., 2021)"
+    reason_prefixes = ("gopher_repetition:",)
     _paragraphs = re.compile(r"\n{2,}")
     _lines = re.compile(r"\n+")
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: GopherRepetitionConfig = self.config  # type: ignore[assignment]
+        c = self.config
         if not text:
             return "gopher_repetition:empty"
         size = len(text)
@@ -153,16 +198,13 @@ class GopherRepetition(QualityFilter):
         if c.dup_line_char_frac and chars / size > c.dup_line_char_frac:
             return "gopher_repetition:dup_line_char_frac"
         words = split_tokens(text)
+        grams = _NGrams(words)
         for n, frac in c.top_n_grams:
-            if len(words) < n:
-                continue
-            grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-            gram, count = grams.most_common(1)[0]
             # n-gram length as the words joined by spaces, as Gopher measures it
-            if (sum(map(len, gram)) + n - 1) * count / size > frac:
+            if len(words) >= n and grams.top_chars(n) / size > frac:
                 return f"gopher_repetition:top_{n}_gram"
         for n, frac in c.dup_n_grams:
-            if _duplicate_ngram_chars(words, n) / size > frac:
+            if len(words) >= n and grams.duplicate_chars(n) / size > frac:
                 return f"gopher_repetition:dup_{n}_gram"
         return None
 
@@ -187,15 +229,16 @@ class C4Config(FilterConfig):
     filter_policy: bool = True
 
 
-class C4(QualityFilter):
+class C4(QualityFilter[C4Config]):
     name = "c4"
-    Config = C4Config
+    description = "C4 document rules (Raffel et al., 2020)"
+    reason_prefixes = ("c4:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: C4Config = self.config  # type: ignore[assignment]
+        c = self.config
         sentences = 0
         for raw in text.splitlines():
             line = raw.strip()
@@ -235,15 +278,16 @@ class FineWebConfig(FilterConfig):
     new_line_ratio: float = 0.3
 
 
-class FineWeb(QualityFilter):
+class FineWeb(QualityFilter[FineWebConfig]):
     name = "fineweb"
-    Config = FineWebConfig
+    description = "FineWeb line-level rules (Penedo et al., 2024)"
+    reason_prefixes = ("fineweb:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: FineWebConfig = self.config  # type: ignore[assignment]
+        c = self.config
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
             return "fineweb:empty"
