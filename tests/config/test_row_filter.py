@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from curation.config.manifest import Source, load_manifest
@@ -64,15 +66,37 @@ def test_a_bad_filter_names_file_line_and_field(tmp_path):
     assert_one_line_error(e.value, path, line_of(text, "filter:"), "source 'x'", "filter", "not a valid expression")
 
 
-def test_filtered_records_are_rejected_with_a_reason(tmp_path):
-    rows = [{"text": f"doc {i}", "licence": "cc-by-nc" if i % 3 == 0 else "cc-by", "n": i} for i in range(10)]
-    rows.append({"licence": "cc-by-nc"})  # no text, but left out by the filter first: rejected, not quarantined
-    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    src = Source(id="s", name="S", languages=["eu"], domain="web", licence="x", format="jsonl", location=str(tmp_path / "a.jsonl"), filter="licence != 'cc-by-nc' and n < 8")
+def _read(src: Source):
     (part,) = plan_parts(src, 1 << 30)
     batches = list(read_part(src, part, 100))
     kept = [t for b in batches for t in b.docs["text"].to_pylist()]
-    rejected = [r for b in batches for r in b.rejected["reason"].to_pylist()]
-    assert kept == ["doc 1", "doc 2", "doc 4", "doc 5", "doc 7"]
-    assert rejected == ["source_filter"] * 6
-    assert sum(b.quarantined.num_rows for b in batches) == 0
+    rejected = [(o.rsplit(":", 1)[1], r) for b in batches for o, r in zip(b.rejected["origin"].to_pylist(), b.rejected["reason"].to_pylist())]
+    return kept, rejected, sum(b.quarantined.num_rows for b in batches)
+
+
+ROWS = [{"text": f"doc {i}" if i != 4 else " ", "licence": "cc-by-nc" if i % 3 == 0 else "cc-by", "meta": {"n": i}} for i in range(10)]
+FILTER = "licence != 'cc-by-nc' and meta.n < 8"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_filtered_records_are_rejected_with_a_reason(tmp_path, fmt):
+    """Both mapping paths (Arrow columns for whole blocks, record by record) give the same rows."""
+    path = tmp_path / f"a.{fmt}"
+    if fmt == "jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n")
+    else:
+        pq.write_table(pa.Table.from_pylist(ROWS), path)
+    src = Source(id="s", name="S", languages=["eu"], domain="web", licence="x", format=fmt, location=str(path), filter=FILTER)
+    kept, rejected, quarantined = _read(src)
+    assert kept == ["doc 1", "doc 2", "doc 5", "doc 7"]
+    assert sorted(r for _, r in rejected) == ["empty_text"] + ["source_filter"] * 5  # the filter is checked first
+    assert quarantined == 0
+
+
+def test_a_record_left_out_is_not_quarantined_for_its_missing_text(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ROWS + [{"licence": "cc-by-nc", "meta": {"n": 1}}]) + "\n")
+    src = Source(id="s", name="S", languages=["eu"], domain="web", licence="x", format="jsonl", location=str(path), filter=FILTER)
+    kept, rejected, quarantined = _read(src)
+    assert kept == ["doc 1", "doc 2", "doc 5", "doc 7"]
+    assert [r for _, r in rejected].count("source_filter") == 6 and quarantined == 0
