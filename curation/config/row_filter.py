@@ -4,7 +4,8 @@
 
 Grammar (Python's expression syntax, parsed with `ast` and checked against a whitelist, never eval'd):
 field names (dotted paths into the record: `meta.licence`, or `field('a-b')` for keys that are not
-names), constants (strings, numbers, true/false/null, lists of them), comparisons `== != < <= > >= in
+names; `field('{file}')` and `field('{dir}')` are the name of the input file and of its folder, as in
+`fields:`), constants (strings, numbers, true/false/null, lists of them), comparisons `== != < <= > >= in
 not in` (chains allowed), `and`, `or`, `not`, parentheses. A missing field is null; an order comparison
 with null or between a number and a string is false. Records the filter rejects are rejected by the read
 stage with reason `source_filter`.
@@ -53,13 +54,15 @@ class RowFilter:
     def __init__(self, expression: str):
         self.expression = expression
         self.paths: list[str] = []  # the fields it reads, in order of appearance
+        self._where: dict[str, str | None] = {}  # {file} and {dir} of the record being tested
         try:
             tree = ast.parse(expression.strip(), mode="eval")
         except SyntaxError as e:
             raise ValueError(f"not a valid expression ({e.msg} at column {e.offset})") from None
         self._test = self._bool(tree.body)
 
-    def __call__(self, record: Record) -> bool:
+    def __call__(self, record: Record, file: str | None = None, dir: str | None = None) -> bool:
+        self._where = {"{file}": file, "{dir}": dir}
         return bool(self._test(record))
 
     def _bool(self, node: ast.AST) -> Getter:
@@ -109,6 +112,8 @@ class RowFilter:
             return lambda r: c
         path = _path(node)
         if path is not None:
+            if path in ("{file}", "{dir}"):
+                return lambda r: self._where.get(path)
             if path not in self.paths:
                 self.paths.append(path)
             return lambda r: _present(get_path(r, path))

@@ -155,7 +155,7 @@ class ColumnMapper:
                 columns[path] = col.to_pylist()
         keys = list(columns)
         rows = zip(*columns.values()) if keys else ([] for _ in range(native.num_rows))
-        return pa.array([not self.filter(dict(zip(keys, row))) for row in rows], pa.bool_())
+        return pa.array([not self.filter(dict(zip(keys, row)), self.file, self.dir) for row in rows], pa.bool_())
 
     def _text(self, native) -> pa.Array | None:
         cols = []

@@ -106,7 +106,7 @@ class DocumentBuilder:
             self.quarantine(offset, f"record is a JSON {type(record).__name__}, not an object", None, count=False)
             return
         text, error = self.text_of(record)
-        if reject is None and self._filter is not None and not self._filter(record):
+        if reject is None and self._filter is not None and not self._filter(record, self._file, self._dir):
             reject = SOURCE_FILTER  # checked first: a record the source leaves out is no document, text or not
         if reject is None:
             if error is not None:

@@ -41,6 +41,13 @@ def test_expressions(expression, record, keep):
     assert RowFilter(expression)(record) is keep
 
 
+def test_file_and_folder_names():
+    # Pile of Law keeps its subset in the file name: data/train.courtlisteneropinions.3.jsonl.xz
+    f = RowFilter("'.courtlisteneropinions.' in field('{file}') and field('{dir}') == 'data'")
+    assert f({}, "train.courtlisteneropinions.3.jsonl.xz", "data") and not f({}, "train.bva.jsonl.xz", "data")
+    assert f.paths == []  # no field of the record is read
+
+
 @pytest.mark.parametrize(
     "expression, message",
     [
