@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ast
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MISSING = object()  # what get_path returns for an absent field (a present null is None)
 _CONSTANTS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}

@@ -1,7 +1,7 @@
 """`curate eval pii`: precision and recall of the PII detectors on real text with planted identifiers.
 
 Text: curation/data/pii_eval_text.jsonl.gz (Debian manuals, man pages in six languages, licences, Python
-code, changelogs; see curation/data/README.md). Identifiers and hard negatives: curation/evals/pii_plant.py.
+code, changelogs; see curation/data/README.md). Identifiers and hard negatives: curation/evals/sets/pii.py.
 
 - recall: planted identifiers found with their exact kind and extent, per kind and per written form;
 - precision: detections that are a planted identifier, out of all detections on the planted text except
@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from curation.evals.pii_plant import PHONE_REGIONS, make_set, plant
+from curation.evals.sets.pii import PHONE_REGIONS, make_set, plant
 from curation.stages.pii import PiiConfig
 from curation.stages.pii.detectors import Span, detect
 

@@ -19,6 +19,7 @@ path prefixes), never a regular expression over the lists.
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,8 +73,7 @@ def normalize_entry(line: str) -> str | None:
         entry = entry.split("://", 1)[1]
     host, sep, path = entry.partition("/")
     host = host.lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     return (host + sep + path).rstrip("/") if host else None
 
 
@@ -87,8 +87,7 @@ def url_keys(url: str) -> list[str]:
         return []
     if not host:
         return []
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     keys = []
     path = parts.path.rstrip("/")
     if parts.query:
@@ -106,8 +105,8 @@ class BlocklistIndex:
 
     def __init__(self, category_dirs: list[Path]):
         self.categories = [d.name for d in category_dirs]
-        hashes: list[int] = []
-        cats: list[int] = []
+        hashes = array("Q")  # 8 bytes an entry while loading too, not a Python int each
+        cats = array("H")
         for i, d in enumerate(category_dirs):
             for name in ("domains", "urls"):
                 f = d / name
@@ -119,8 +118,8 @@ class BlocklistIndex:
                         if entry:
                             hashes.append(_key(entry))
                             cats.append(i)
-        h = np.array(hashes, dtype=np.uint64)
-        c = np.array(cats, dtype=np.uint16)
+        h = np.frombuffer(hashes, dtype=np.uint64)
+        c = np.frombuffer(cats, dtype=np.uint16)
         order = np.lexsort((c, h))  # by hash, then category order: the first category of a hash is its own
         h, c = h[order], c[order]
         first = np.ones(len(h), dtype=bool)
@@ -132,15 +131,28 @@ class BlocklistIndex:
 
     def category(self, url: str) -> str | None:
         """The first category, in the configured order, that lists the URL (a prefix of it), its host or a parent domain."""
-        keys = url_keys(url)
+        return self.categories_of([url])[0]
+
+    def categories_of(self, urls: list[str | None]) -> list[str | None]:
+        """`category` of each URL, with one binary search over the keys of them all."""
+        keys, owner = [], []
+        for i, url in enumerate(urls):
+            for k in url_keys(url) if url else ():
+                keys.append(_key(k))
+                owner.append(i)
+        out: list[str | None] = [None] * len(urls)
         if not keys or not len(self.hashes):
-            return None
-        q = np.array([_key(k) for k in keys], dtype=np.uint64)
+            return out
+        q = np.array(keys, dtype=np.uint64)
         pos = np.searchsorted(self.hashes, q).clip(max=len(self.hashes) - 1)
-        hit = self.hashes[pos] == q
-        if not hit.any():
-            return None
-        return self.categories[int(self.category_of[pos[hit]].min())]
+        hit = np.flatnonzero(self.hashes[pos] == q)
+        best: dict[int, int] = {}
+        for j in hit.tolist():
+            c = int(self.category_of[pos[j]])
+            best[owner[j]] = min(c, best.get(owner[j], c))
+        for i, c in best.items():
+            out[i] = self.categories[c]
+        return out
 
 
 class Blocklist(Stage[BlocklistConfig]):
@@ -150,8 +162,6 @@ class Blocklist(Stage[BlocklistConfig]):
         self.index = BlocklistIndex(self.config.category_dirs()) if self.config.lists else None
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:
-        reasons: list[str | None] = []
-        for url in table["url"].to_pylist():
-            category = self.index.category(url) if (url and self.index is not None) else None
-            reasons.append(None if category is None else f"blocklist:{category}")
-        return StageOutput(table, reasons)
+        urls = table["url"].to_pylist()
+        found = self.index.categories_of(urls) if self.index is not None else [None] * len(urls)
+        return StageOutput(table, [None if c is None else f"blocklist:{c}" for c in found])

@@ -8,13 +8,12 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import assert_one_line_error, entry, line_of, manifest_text, write
 
 from curation.config.manifest import Source, load_manifest
 from curation.config.row_filter import RowFilter
 from curation.core.errors import UserError
 from curation.readers import plan_parts, read_part
-
-from conftest import assert_one_line_error, entry, line_of, manifest_text, write
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """A run with a source filter, a URL blocklist, decontamination and PII labelling, end to end: the stats
 count what the stages found and the datasheet says it. Text: real Debian documents with planted
-identifiers (curation/evals/pii_plant.py); URLs from the UT1 sample; the evaluation set is GPL-3 text."""
+identifiers (curation/evals/sets/pii.py); URLs from the UT1 sample; the evaluation set is GPL-3 text."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import curate, write_pipeline
 
 from curation.evals.pii import load_docs
-from curation.evals.pii_plant import iban, plant, spanish_ids
-
-from conftest import curate, write_pipeline
+from curation.evals.sets.pii import iban, plant, spanish_ids
 
 LISTS = Path(__file__).parents[1] / "stages" / "data" / "blocklist"
 GPL3 = Path("/usr/share/common-licenses/GPL-3")

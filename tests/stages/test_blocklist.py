@@ -10,7 +10,13 @@ import pytest
 from curation.config.manifest import Source
 from curation.config.stages import StagesConfig
 from curation.core.errors import UserError
-from curation.stages.blocklist import Blocklist, BlocklistConfig, BlocklistIndex, normalize_entry, url_keys
+from curation.stages.blocklist import (
+    Blocklist,
+    BlocklistConfig,
+    BlocklistIndex,
+    normalize_entry,
+    url_keys,
+)
 
 LISTS = Path(__file__).parent / "data" / "blocklist"
 SOURCE = Source(id="crawl", name="crawl", languages=["en"], domain="web", licence="x", format="jsonl", location="x")

@@ -1,4 +1,4 @@
-"""PII stage: detectors and modes on real text with planted identifiers (curation/evals/pii_plant.py
+"""PII stage: detectors and modes on real text with planted identifiers (curation/evals/sets/pii.py
 makes valid ones: checksums computed, phone numbers valid for their region)."""
 
 from __future__ import annotations
@@ -10,9 +10,14 @@ import pytest
 
 from curation.config.manifest import Source
 from curation.evals.pii import evaluate, load_docs
-from curation.evals.pii_plant import card, iban, make_set, phone, plant, spanish_ids
+from curation.evals.sets.pii import card, iban, make_set, phone, plant, spanish_ids
 from curation.stages.pii import Pii, PiiConfig, rewrite
-from curation.stages.pii.checksums import card_valid, dni_valid, iban_valid, nif_entity_valid
+from curation.stages.pii.checksums import (
+    card_valid,
+    dni_valid,
+    iban_valid,
+    nif_entity_valid,
+)
 from curation.stages.pii.detectors import detect
 
 SOURCE = Source(id="web", name="web", languages=["es", "de"], domain="web", licence="x", format="jsonl", location="x")

@@ -19,7 +19,13 @@ from pydantic import Field
 from curation.config.base import StageConfig
 from curation.config.manifest import Source
 from curation.stages.base import Stage, StageOutput
-from curation.stages.pii.detectors import DEFAULT_PHONE_REGIONS, KINDS, NATIONAL_PHONE_FORMS, Span, detect
+from curation.stages.pii.detectors import (
+    DEFAULT_PHONE_REGIONS,
+    KINDS,
+    NATIONAL_PHONE_FORMS,
+    Span,
+    detect,
+)
 
 PiiKind = Literal["url_credentials", "email", "iban", "card", "dni", "nie", "nif", "ipv6", "ipv4", "phone"]
 PhoneRegion = Literal[tuple(NATIONAL_PHONE_FORMS)]  # type: ignore[valid-type]

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import phonenumbers
 
-from curation.stages.pii.checksums import DNI_LETTERS, card_valid, dni_valid, iban_valid, nif_entity_valid
+from curation.stages.pii.checksums import (
+    DNI_LETTERS,
+    card_valid,
+    dni_valid,
+    iban_valid,
+    nif_entity_valid,
+)
 
 
 @dataclass(frozen=True)

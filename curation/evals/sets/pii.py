@@ -22,7 +22,13 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from curation.stages.pii.checksums import DNI_LETTERS, IBAN_LENGTHS, iban_check_digits, luhn_check_digit, nif_entity_control
+from curation.stages.pii.checksums import (
+    DNI_LETTERS,
+    IBAN_LENGTHS,
+    iban_check_digits,
+    luhn_check_digit,
+    nif_entity_control,
+)
 
 PHONE_REGIONS = ("ES", "PT", "FR", "IT", "DE", "GB")
 _TLDS = ("com", "org", "net", "es", "cat", "eus", "fr", "de", "it", "pt", "eu", "co.uk")
