@@ -206,6 +206,7 @@ class ColumnMapper:
         if not self.metadata:
             return pa.nulls(n, pa.string())
         columns = {}
+        nested = set()
         for key, path in self.metadata.items():
             if path in ("{dir}", "{file}"):
                 columns[key] = [self.dir if path == "{dir}" else self.file] * n
@@ -213,11 +214,19 @@ class ColumnMapper:
                 col = column_at(native, path)
                 if col is not None:
                     columns[key] = col.to_pylist()
+                    if pa.types.is_nested(col.type):
+                        nested.add(key)
         if not columns:
             return pa.nulls(n, pa.string())
         keys = sorted(columns)
+        deep = [k in nested for k in keys]
         values = [columns[k] for k in keys]
-        return pa.array([metadata_json(dict(zip(keys, row))) for row in zip(*values)], pa.string())
+        out = []
+        for row in zip(*values):
+            # nested values may hold nulls (Arrow fills a struct's missing fields): dropped as on the per-record path
+            m = {k: drop_nulls(v) if d else v for k, d, v in zip(keys, deep, row) if v is not None}
+            out.append(orjson.dumps(m, option=orjson.OPT_SORT_KEYS, default=str) if m else None)
+        return pa.array(out, pa.binary()).cast(pa.string())
 
 
 def _all_null(cols: list[pa.Array]) -> pa.Array:
