@@ -48,7 +48,10 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
         result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force, log=log, on_run_dir=started.append)
     except BaseException:  # a failed or interrupted run still says what it did, then the error follows
         if started:
-            print_summary(summarize(started[0].root), fmt)
+            try:
+                print_summary(summarize(started[0].root), fmt)
+            except Exception as e:  # the run's own error matters more than its summary's
+                log(f"(no summary: {type(e).__name__}: {e})")
         raise
     print_summary(summarize(result.run.root), fmt)
     if not result.reconciliation["ok"]:
