@@ -76,9 +76,19 @@ def _as_string(arr: pa.Array | None) -> pa.Array | None:
         return pa.nulls(len(arr), pa.string())
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return arr.cast(pa.string())
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
+    if pa.types.is_integer(t):
+        return arr.cast(pa.string())
+    if pa.types.is_floating(t):
+        _exact_floats(arr)
         return arr.cast(pa.string())
     raise _Unmappable(f"{t} is not a scalar")
+
+
+def _exact_floats(arr: pa.Array) -> None:
+    """Arrow's JSON reader stores integers beyond int64 as doubles, losing digits (a 64-bit hash id): the
+    per-record mapper keeps them whole."""
+    if len(arr) and (pc.max(pc.abs(arr)).as_py() or 0) >= 2**53:
+        raise _Unmappable("an integer beyond 2**53 read as a double")
 
 
 class _Unmappable(Exception):
@@ -116,6 +126,7 @@ class ColumnMapper:
             doc_id = self._value(native, self.fields.id, n)
             url = self._value(native, self.fields.url, n)
             language = self._language(native, n)
+            metadata = self._metadata(native, n)
         except _Unmappable:
             return None
         doc_id = origin if doc_id is None else pc.coalesce(doc_id, origin)
@@ -127,7 +138,7 @@ class ColumnMapper:
                 language,
                 self._score(native, n),
                 url if url is not None else pa.nulls(n, pa.string()),
-                self._metadata(native, n),
+                metadata,
                 origin,
             ],
             schema=DOCUMENT_SCHEMA,
@@ -213,6 +224,8 @@ class ColumnMapper:
             else:
                 col = column_at(native, path)
                 if col is not None:
+                    if pa.types.is_floating(col.type):
+                        _exact_floats(col)
                     columns[key] = col.to_pylist()
                     if pa.types.is_nested(col.type):
                         nested.add(key)
