@@ -79,3 +79,4 @@ def test_stats_and_datasheet_report_each_stage(corpus: Path):
     assert "`es-docs`: `licence != 'nc'`: 1 rows left out." in text
     assert "blocklist:adult 1" in text
     assert "| `gpl3` |" in text
+    assert "Personal identifiers the `pii` stage found were replaced by tags" in text

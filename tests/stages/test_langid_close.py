@@ -24,10 +24,10 @@ def test_ngram_buckets_stay_inside_each_text() -> None:
     assert b1.tolist() == parts[0][0][:4].tolist()
 
 
-@pytest.mark.parametrize("name, floor", [("ibero", 0.94), ("nordic", 0.88)])
+@pytest.mark.parametrize("name, floor", [("ibero", 0.95), ("nordic", 0.9)])
 def test_shipped_model_tells_held_out_catalogues_apart(name: str, floor: float) -> None:
     """The held-out slice: strings of catalogues the model was not trained on (tools/langid_close_models.py).
-    Measured when built: ibero 0.962, nordic 0.907 (single UI strings, >= 20 characters)."""
+    Measured when built: ibero 0.971, nordic 0.923 (single UI strings, >= 20 characters)."""
     model = load_close(name)
     with np.load(model.path) as z:
         texts, gold = [str(t) for t in z["heldout_text"]], [str(g) for g in z["heldout_label"]]
