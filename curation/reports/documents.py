@@ -24,6 +24,9 @@ from curation.core.rundir import RunDir
 
 WHERE = ("docs", "rejected", "quarantine")
 BATCH_ROWS = 1024
+# pyarrow reads ahead 16 batches of 4 files by default; a person reading rows needs none of that, and
+# a short read-ahead keeps memory flat whatever the size of the run.
+READAHEAD = {"batch_readahead": 2, "fragment_readahead": 1}
 SIGNATURES = {"minhash", "exact_hash"}  # for machines, not for reading
 SCORES = ("language_score", "language_ratio", "quality_score")
 
@@ -53,9 +56,11 @@ def files(run: RunDir, where: str, source: str | None = None) -> list[Path]:
     if source is None:
         return sorted(folder.glob("*/*.parquet"))
     found = sorted((folder / source).glob("*.parquet"))
-    if not found and not (folder / source).is_dir():
-        known = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-        raise UserError(f"--source {source}: no such source in {folder} (there: {', '.join(known) or 'none'})")
+    if not found:  # a source of the run may have nothing here (all rejected, say); a typo is an error
+        meta = json.loads(run.run_json.read_text(encoding="utf-8"))
+        known = [s["id"] for s in meta.get("sources", [])]
+        if source not in known:
+            raise UserError(f"--source {source}: not a source of this run (its sources: {', '.join(known) or 'none'})")
     return found
 
 
@@ -101,7 +106,7 @@ def scan(run: RunDir, q: Query, columns: list[str] | None = None, extra: ds.Expr
     expr = _filter(q, names)
     if extra is not None:
         expr = extra if expr is None else expr & extra
-    for batch in dataset.to_batches(columns=_readable(names, columns), filter=expr, batch_size=BATCH_ROWS):
+    for batch in dataset.to_batches(columns=_readable(names, columns), filter=expr, batch_size=BATCH_ROWS, **READAHEAD):
         yield from batch.to_pylist()
 
 

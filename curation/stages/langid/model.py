@@ -99,19 +99,19 @@ class _TokenRows:
             self.index[tok] = i
 
     def lookup(self, tokens: list[str]) -> np.ndarray:
-        if not tokens:
-            return np.zeros(0, np.int64)
-        index = self.index
-        missing = {t for t in tokens if t not in index}
+        n = len(tokens)
+        if n < 2:  # itemgetter of one key returns the value, not a tuple
+            return np.array([self.lookup(tokens * 2)[0]] if n else [], np.int64)
+        try:  # a worker's next batch mostly repeats known tokens: look them up first, add on a miss
+            return np.fromiter(operator.itemgetter(*tokens)(self.index), np.int64, n)
+        except KeyError:
+            pass
+        missing = {t for t in tokens if t not in self.index}
+        self._add(missing)
+        missing = {t for t in tokens if t not in self.index}  # after a reset
         if missing:
             self._add(missing)
-            index = self.index
-            missing = {t for t in tokens if t not in index}  # after a reset
-            if missing:
-                self._add(missing)
-        if len(tokens) == 1:
-            return np.array([index[tokens[0]]], np.int64)
-        return np.fromiter(operator.itemgetter(*tokens)(index), np.int64, len(tokens))
+        return np.fromiter(operator.itemgetter(*tokens)(self.index), np.int64, n)
 
 
 class LanguageModel:
@@ -275,8 +275,27 @@ class LanguageModel:
                                scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
 
 
-def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], list[int]]:
+def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     """Tokens, document index and character count of each segment (non-empty line or paragraph)."""
+    if unit == "paragraph":
+        return _paragraphs(texts)
+    # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
+    lines: list[str] = []
+    tokens: list[list[str]] = []
+    per_doc: list[int] = []
+    for text in texts:
+        split = text.split("\n")
+        lines += split
+        tokens += _tokens(text) if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text or _LABEL_PREFIX in text \
+            else map(str.split, split)
+        per_doc.append(len(split))
+    keep = np.flatnonzero(np.fromiter(map(len, tokens), np.int64, len(tokens)))
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[keep]
+    chars = np.fromiter(map(len, map(str.strip, lines)), np.int64, len(lines))[keep]
+    return [tokens[i] for i in keep.tolist()], doc, chars
+
+
+def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     seg_tokens: list[list[str]] = []
     seg_doc: list[int] = []
     seg_chars: list[int] = []
@@ -286,7 +305,7 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], 
             if not toks:
                 open_paragraph = False
                 continue
-            if unit == "paragraph" and open_paragraph:
+            if open_paragraph:
                 seg_tokens[-1] = seg_tokens[-1] + toks
                 seg_chars[-1] += len(line.strip())
                 continue
@@ -294,7 +313,7 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], 
             seg_doc.append(d)
             seg_chars.append(len(line.strip()))
             open_paragraph = True
-    return seg_tokens, seg_doc, seg_chars
+    return seg_tokens, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64)
 
 
 _MODELS: dict[str, LanguageModel] = {}
