@@ -111,7 +111,7 @@ def run_pipeline(
             parts.extend(plan_parts(src, stages.read.max_part_bytes))
         except UserError as e:
             raise UserError(f"{rp.path}: {e}") from None
-        except Exception as e:  # listing a remote location: no network, no credentials, no such bucket...
+        except Exception as e:  # noqa: BLE001 -- listing a remote location: no network, no credentials, no such bucket...
             if not is_remote(src.location):
                 raise
             raise UserError(f"{rp.path}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "

@@ -45,8 +45,8 @@ GROUPS = {
     "ibero": {"gl": "gl", "pt": "pt", "pt_BR": "pt", "es": "es", "ca": "ca", "ca@valencia": "ca", "eu": "eu"},
     "nordic": {"nb": "no", "no": "no", "nn": "nn", "da": "da"},
 }
-ORDERS = (1, 2, 3, 4)
-BITS = 18
+ORDERS = (1, 2, 3, 4, 5)
+BITS = 20
 ALPHA = 0.1
 HELDOUT = 10  # one catalogue in HELDOUT is held out
 HELDOUT_KEEP = 300

@@ -58,7 +58,7 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
         if started:
             try:
                 print_summary(summarize(started[0].root), fmt, out)
-            except Exception as e:  # the run's own error matters more than its summary's
+            except Exception as e:  # noqa: BLE001 -- the run's own error matters more than its summary's
                 log(f"(no summary: {type(e).__name__}: {e})")
         raise
     print_summary(summarize(result.run.root), fmt, out)

@@ -78,3 +78,12 @@ def test_complete_run_summary_matches_the_reconciliation(small_corpus: Path, ray
         assert f"{rec['total']['records']:,}" in text  # numbers whole
         table_lines = text.split("warning:")[0].split("outputs")[0].splitlines()  # warnings, paths, commands: never wrapped
         assert max(len(line) for line in table_lines) <= width
+
+
+def test_phase_warnings_from_run_json_are_in_the_summary(tmp_path: Path) -> None:
+    """A whole-run phase records its warnings in run.json (the mix phase: shards over max_epochs)."""
+    warning = "shard es/x_train_text_document: 40.0 epochs (10 tokens at weight 1.0000 of a 400-token budget)"
+    (tmp_path / "run.json").write_text(json.dumps({"name": "r", "sources": [], "stages": {
+        "documents": {"order": [], "status": "done", "parts": 0}, "mix": {"status": "done", "warnings": [warning]}}, "finished": "now"}))
+    s = summarize(tmp_path)
+    assert s.status == "complete" and s.warnings == [f"mix: {warning}"]

@@ -31,7 +31,9 @@ class Span:
 
 
 # Boundaries: a match may not continue a word, a number, a path or a version string.
+_BAD = r"[\w.,/+@-]"  # a character a match may not follow
 _NOT_AFTER = r"(?<![\w.,/+@-])"
+_BAD_BEFORE = re.compile(_BAD)
 _NOT_BEFORE = r"(?![\w@]|[.,/-]\w)"
 
 EMAIL = re.compile(
@@ -40,25 +42,29 @@ EMAIL = re.compile(
 )
 # scheme://user:password@host -> the user:password part.
 URL_CREDENTIALS = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s/?#@:]+:[^\s/?#@]+)@[\w.-]+")
-IBAN = re.compile(_NOT_AFTER + r"([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)" + _NOT_BEFORE)
-CARD = re.compile(_NOT_AFTER + r"(?=(\d{4}(?:[ -]?\d{2,6}){2,4})" + _NOT_BEFORE + ")")
+IBAN = re.compile(r"([A-Z](?<!" + _BAD + r"[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)" + _NOT_BEFORE)
+CARD = re.compile(r"\d(?<!" + _BAD + r"\d)(?=(\d{3}(?:[ -]?\d{2,6}){2,4})" + _NOT_BEFORE + ")")
 _CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 5), (4, 4, 4, 2), (4, 4, 4, 3)}
-DNI = re.compile(_NOT_AFTER + r"(\d{8}|\d{2}\.\d{3}\.\d{3})[ -]?([A-Za-z])(?![\w@]|[.,/-]\w)")
-NIE = re.compile(_NOT_AFTER + r"([XYZ])[ -]?(\d{7})[ -]?([A-Za-z])(?![\w@]|[.,/-]\w)")
-NIF_ENTITY = re.compile(_NOT_AFTER + r"([ABCDEFGHJNPQRSUVW])[ -]?(\d{7})[ -]?([0-9A-J])(?![\w@]|[.,/-]\w)")
-NIF_PERSON = re.compile(_NOT_AFTER + r"([KLM])[ -]?(\d{7})[ -]?([A-Z])(?![\w@]|[.,/-]\w)")
+DNI = re.compile(r"(\d(?<!" + _BAD + r"\d)(?:\d{7}|\d\.\d{3}\.\d{3}))[ -]?([A-Za-z])" + _NOT_BEFORE)
+NIE = re.compile(r"([XYZ])(?<!" + _BAD + r"[XYZ])[ -]?(\d{7})[ -]?([A-Za-z])" + _NOT_BEFORE)
+NIF_ENTITY = re.compile(r"([ABCDEFGHJNPQRSUVW])(?<!" + _BAD + r"[ABCDEFGHJNPQRSUVW])[ -]?(\d{7})[ -]?([0-9A-J])" + _NOT_BEFORE)
+NIF_PERSON = re.compile(r"([KLM])(?<!" + _BAD + r"[KLM])[ -]?(\d{7})[ -]?([A-Z])" + _NOT_BEFORE)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-IPV4 = re.compile(r"(?<![\w.-])" + r"\.".join([_OCTET] * 4) + r"(?![\w-]|\.\d)")
-IPV6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|" + r"\.".join([_OCTET] * 4) + r"))(?![\w:]|\.\d)")
+IPV4 = re.compile(r"\d(?<![\w.-]\d)\d{0,2}(?:\.\d{1,3}){3}(?![\w-]|\.\d)")  # octets checked by ipaddress
+# 2 to 7 groups and a colon each, then a last group or a dotted quad; the first character is matched
+# before the look-behind so that the engine skips ahead to candidates.
+IPV6 = re.compile(
+    r"([0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])(?:(?<=:)|[0-9A-Fa-f]{0,3}:)(?:[0-9A-Fa-f]{0,4}:){1,6}"
+    r"(?:[0-9A-Fa-f]{0,4}|" + r"\.".join([_OCTET] * 4) + r"))(?![\w:]|\.\d)"
+)
 # Phone numbers. International: + or 00, a country code, then digit groups. National: the written
 # forms of each region's numbering plan (grouping included), so that a run of digits is not taken for
 # a phone because it happens to be valid somewhere. Every candidate is then checked against the
 # region's numbering plan (libphonenumber's metadata).
 _SEP = r"[ .\-\u00a0]"
 # Not a piece of a longer run of digit groups ("92 089 815" holds no phone number "089 815").
-_PHONE_START = r"(?<![\w.,/+@-])(?<!\d[ .\-\u00a0])"
 _PHONE_END = r"(?![\w@]|[.,/:-]\w|[ .\-\u00a0]\d)"
-INTERNATIONAL_PHONE = re.compile(r"(?<![\w.,/+@-])((?:\+|00)[1-9]\d{0,2}(?:" + _SEP + r"?\(?\d{1,5}\)?){2,6})" + _PHONE_END)
+INTERNATIONAL_PHONE = re.compile(r"((?:\+|00)[1-9]\d{0,2}(?:" + _SEP + r"?\(?\d{1,5}\)?){2,6})" + _PHONE_END)
 NATIONAL_PHONE_FORMS = {
     "ES": r"[6789]\d{2}(?:(?:[ .-]?\d{2}){3}|(?:[ .-]?\d{3}){2})",
     "PT": r"[29]\d(?:\d(?:[ .-]?\d{3}){2}|[ .-]?\d{3}[ .-]?\d{4})",
@@ -73,7 +79,10 @@ NATIONAL_PHONE_FORMS = {
     "IE": r"(?:\(0\d{1,3}\)|0\d{1,3})[ -]?\d{3}[ -]?\d{3,4}",
     "NL": r"0\d{1,3}[ -]?\d{3}[ -]?\d{2,4}(?:[ -]?\d{2})?",
 }
-_NATIONAL = {r: re.compile(_PHONE_START + r"(" + f + r")" + _PHONE_END) for r, f in NATIONAL_PHONE_FORMS.items()}
+_NATIONAL = {r: re.compile(r"(" + f + r")" + _PHONE_END) for r, f in NATIONAL_PHONE_FORMS.items()}
+# Where a national number may start: a digit or "(" that follows no word, number or digit group. The
+# regions' forms are tried only there (one scan, instead of one per region).
+_PHONE_START_AT = re.compile(r"[\d(](?<!" + _BAD + r"[\d(])(?<!\d[ .\-\u00a0][\d(])")
 # Unseparated national numbers ("612345678") are taken only after a word saying it is a phone number.
 PHONE_WORDS = re.compile(r"(?i)\b(?:t[eé]l|tlf|tfno|phone|fono|fax|m[oó]vil|mobile?|cell|portable|handy|whats ?app|telf|contact|call|llam|chiama|ligue|appel)\w*\W{0,6}$")
 _ZIP4 = re.compile(r"^\d{5}-\d{4}$")  # a US ZIP+4 code after an address
@@ -117,7 +126,7 @@ def _cards(text: str) -> Iterable[Span]:
     # does not swallow the card's first digits; a candidate with a number after it ("... 1111 21:51")
     # is tried without its trailing groups.
     for m in CARD.finditer(text):
-        raw = m.group(1)
+        raw = text[m.start() : m.end(1)]
         seps = {c for c in raw if not c.isdigit()}
         if len(seps) > 1:
             continue
@@ -127,7 +136,7 @@ def _cards(text: str) -> Iterable[Span]:
             if len(digits) < 13:
                 break
             if (k == 1 or tuple(len(g) for g in groups[:k]) in _CARD_GROUPS) and len(digits) <= 19 and card_valid(digits):
-                yield Span(m.start(1), m.start(1) + len(digits) + k - 1, "card")
+                yield Span(m.start(), m.start() + len(digits) + k - 1, "card")
                 break
 
 
@@ -161,6 +170,8 @@ def _is_global(address: str) -> bool:
 
 def _ipv4(text: str, global_only: bool) -> Iterable[Span]:
     for m in IPV4.finditer(text):
+        if any(len(o) > 1 and o[0] == "0" or int(o) > 255 for o in m.group().split(".")):
+            continue
         if _SMALL_QUAD.match(m.group()) or _VERSION_WORD.search(text, max(0, m.start() - 12), m.start()):
             continue
         if global_only and not _is_global(m.group()):
@@ -198,10 +209,18 @@ def _phones(text: str, regions: list[str]) -> Iterable[Span]:
     if "+" in text or "00" in text:
         for m in INTERNATIONAL_PHONE.finditer(text):
             raw = m.group(1)
+            if m.start() and _BAD_BEFORE.match(text, m.start() - 1):
+                continue
             if _phone_ok("+" + raw[2:] if raw.startswith("00") else raw, None):  # 00: the international prefix
                 yield Span(m.start(1), m.end(1), "phone")
-    for region in regions:
-        for m in _NATIONAL[region].finditer(text):
+    if not regions:
+        return
+    forms = [_NATIONAL[r] for r in regions]
+    for start in _PHONE_START_AT.finditer(text):
+        for region, form in zip(regions, forms):
+            m = form.match(text, start.start())
+            if m is None:
+                continue
             raw = m.group(1)
             if _ZIP4.match(raw) or _THOUSANDS.match(raw) or sum(c.isdigit() for c in raw) < 8:
                 continue
@@ -209,6 +228,7 @@ def _phones(text: str, regions: list[str]) -> Iterable[Span]:
                 continue
             if _phone_ok(raw, region):
                 yield Span(m.start(1), m.end(1), "phone")
+                break
 
 
 def detect(text: str, kinds: Iterable[str] = KINDS, phone_regions: Iterable[str] = (), global_ip_only: bool = True) -> list[Span]:
