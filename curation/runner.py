@@ -1,7 +1,10 @@
 """`curate run`: resolve a pipeline, plan parts, run the per-document stages on Ray, reconcile.
 
-Resumable: a rerun of the same run directory skips parts whose ledger marker exists and redoes the rest;
-a run directory made with a different configuration is refused (use --force or another --name).
+One writer at a time: the run holds RUN/run.lock (core/runlock.py). Resumable: a rerun of the same run
+directory skips parts whose ledger marker exists and redoes the rest; a run directory made with a
+different configuration is refused (use --force or another --name). Inputs that changed since the last
+run (engine/inputs.py) are redone with every whole-run phase after them (engine/invalidate.py), or
+refused with --frozen.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
+from curation.config.manifest import is_remote
+from curation.core.runlock import LOCK_FILE, RunLock
+from curation.engine.inputs import detect, digest, identities
+from curation.engine.invalidate import inputs_complete, invalidate, mark_inputs_complete
 
 
 @dataclass
@@ -61,6 +68,32 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def run_root(runs_dir: str | Path, name: str) -> Path:
+    """The run directory; it lives on a file system (its ledger relies on atomic renames and exclusive
+    creates, which object stores do not give)."""
+    if is_remote(str(runs_dir)):
+        raise UserError(f"{runs_dir}: --runs-dir must be a local or shared file-system path, not an object store (the run directory needs atomic renames)")
+    return Path(runs_dir) / name
+
+
+def preflight(rp: ResolvedPipeline) -> list[Part]:
+    """Everything a pipeline can get wrong before any work: the mixture recipe and every source's
+    location. Returns the planned parts. Used by `curate run` before it creates anything, and by
+    `curate sources validate`."""
+    if rp.pipeline.mixture is not None:
+        try:
+            load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
+        except UserError as e:
+            raise UserError(f"{rp.where.get('mixture', rp.path)}: field 'mixture': {e}") from None
+    parts: list[Part] = []
+    for src in rp.sources:
+        try:
+            parts.extend(plan_parts(src, rp.pipeline.stages.read.max_part_bytes))
+        except UserError as e:
+            raise UserError(f"{rp.where.get(src.id, rp.path)}: {e}") from None
+    return parts
+
+
 def run_pipeline(
     pipeline: str | Path | None = None,
     *,
@@ -69,35 +102,41 @@ def run_pipeline(
     ray_address: str | None = None,
     num_cpus: int | None = None,
     force: bool = False,
+    frozen: bool = False,
+    hash_inputs: bool = False,
+    break_lock: bool = False,
     log=print,
 ) -> RunResult:
     rp = load_pipeline(pipeline or demo_pipeline_path())
-    run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
+    root = run_root(runs_dir, name or rp.pipeline.name)
+    parts = preflight(rp)  # before the run directory exists: a config error leaves nothing behind
+    with RunLock(root, "curate run", break_lock=break_lock, log=log):
+        return _run(RunDir(root), rp, parts, ray_address=ray_address, num_cpus=num_cpus, force=force, frozen=frozen, hash_inputs=hash_inputs, log=log)
+
+
+def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, num_cpus, force, frozen, hash_inputs, log) -> RunResult:
     fp = fingerprint(rp)
     if force:
-        run.wipe()
+        run.wipe(keep=(LOCK_FILE,))
     if run.run_json.exists():
         previous = json.loads(run.run_json.read_text())
         if previous.get("fingerprint") != fp:
             raise UserError(f"{run.root}: this run directory was made with a different pipeline configuration; use --force to start over or --name for a new run")
-    run.root.mkdir(parents=True, exist_ok=True)
     removed = run.clean_temporaries()
     if removed:
         log(f"removed {removed} temporary file(s) left by an interrupted run")
 
     stages = rp.pipeline.stages
     stage_order = [s.name for s in stages.build()]
-    if rp.pipeline.mixture is not None:  # fail now, not after hours of work, on a mistyped recipe
-        try:
-            load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
-        except UserError as e:
-            raise UserError(f"{rp.path}: field 'mixture': {e}") from None
-    parts: list[Part] = []
-    for src in rp.sources:
-        try:
-            parts.extend(plan_parts(src, stages.read.max_part_bytes))
-        except UserError as e:
-            raise UserError(f"{rp.path}: {e}") from None
+    idents = identities(parts, hash_inputs, ray_address, num_cpus)
+    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
+    markers = [e for s in rp.sources for e in Ledger(run.ledger(DOCUMENTS_PHASE) / s.id).entries()]
+    changes = detect(parts, idents, markers, inputs_complete(run))
+    if changes:
+        if frozen:
+            raise UserError(f"{run.root}: inputs changed since the last run (--frozen): {changes.summary()}")
+        log(f"inputs changed since the last run: {changes.summary()}; redoing their parts and every phase after the documents")
+        invalidate(pctx, [cls() for cls in PHASES], changes, log)
     ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
     todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -115,7 +154,8 @@ def run_pipeline(
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
 
-    ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
+    inputs = {f"{src}/{rel}": ident for (src, rel), ident in idents.items()}
+    ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed, inputs)
     if todo:
         ensure_ray(ray_address, num_cpus)
         failures = run_tasks(run_part_safely, todo, ctx, label="documents")
@@ -135,8 +175,8 @@ def run_pipeline(
     stage_stats = write_stage_stats(run, tally, stage_order)
     meta["stages"][DOCUMENTS_PHASE]["status"] = "done"
     write_json(run.run_json, meta)
+    mark_inputs_complete(run, {"digest": digest(idents), "files": len(idents), "parts": len(parts)})
 
-    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
     for phase_cls in PHASES:
         phase = phase_cls()
         if not phase.enabled(pctx):
@@ -154,7 +194,7 @@ def run_pipeline(
         write_json(run.run_json, meta)
 
     # After every phase: the accounting rule holds over the files as they now are.
-    report = reconcile(run, tally.records)
+    report = reconcile(run, tally.records, {(p.source, p.slug) for p in parts})
     write_json(run.stats / "reconciliation.json", report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

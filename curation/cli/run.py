@@ -16,15 +16,21 @@ from curation.core.errors import RunFailed
 @click.option("--ray-address", help="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); default: start Ray locally.")
 @click.option("--num-cpus", type=click.IntRange(min=1), help="CPUs for a local Ray (default: all).")
 @click.option("--force", is_flag=True, help="Delete the run directory and start over instead of resuming.")
-def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool) -> None:
-    """Run a pipeline (no argument: the bundled demo). Resumes an interrupted run by default."""
+@click.option("--frozen", is_flag=True, help="Refuse to run if any input file changed, appeared or disappeared since the last run.")
+@click.option("--hash-inputs", is_flag=True, help="Identify input files by a sha256 of their content (read in full) instead of size and mtime.")
+@click.option("--break-lock", is_flag=True, help="Take the run directory's lock even if another command (e.g. on another host) holds it.")
+def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool, frozen: bool, hash_inputs: bool, break_lock: bool) -> None:
+    """Run a pipeline (no argument: the bundled demo). Resumes an interrupted run by default; input files
+    that changed since the last run are redone, with everything after them."""
     from curation.runner import run_pipeline
 
-    result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force, log=lambda m: err.print(m, highlight=False))
+    result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force,
+                          frozen=frozen, hash_inputs=hash_inputs, break_lock=break_lock, log=lambda m: err.print(m, highlight=False))
     _print_funnel(result.stage_stats, result.stage_order)
     _print_reconciliation(result.reconciliation)
     if not result.reconciliation["ok"]:
-        raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)")
+        problems = "".join(f"\n{p}" for p in result.reconciliation.get("problems", []))
+        raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)" + problems)
     console.print(f"run complete: {result.run.root}")
 
 

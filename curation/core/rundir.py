@@ -46,9 +46,17 @@ class RunDir:
                     n += 1
         return n
 
-    def wipe(self) -> None:
-        if self.root.exists():
-            shutil.rmtree(self.root)
+    def wipe(self, keep: tuple[str, ...] = ()) -> None:
+        """Delete the run directory's contents, except the top-level entries named in `keep` (the lock)."""
+        if not self.root.exists():
+            return
+        for p in self.root.iterdir():
+            if p.name in keep:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
 
 def tmp_path(final: Path) -> Path:

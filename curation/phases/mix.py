@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, model_validator
 
-from curation.core.rundir import write_atomic, write_json
+from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.errors import UserError
 from curation.config.manifest import LanguageCode, Strict
 from curation.engine.phase import Phase, PhaseContext
@@ -254,6 +254,9 @@ class MixPhase(Phase):
 
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.mixture is not None and (ctx.run.root / "shards" / "manifest.json").is_file()
+
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [run.root / "blend"]  # every blend names the shards, which are made again
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None

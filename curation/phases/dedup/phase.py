@@ -42,7 +42,8 @@ from curation.stages.minhash import lsh_params, sketch
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, commit, tmp_path, write_json
 from curation.core.errors import RunFailed, UserError
-from curation.engine.phase import Phase, PhaseContext
+from curation.engine.phase import Phase, PhaseContext, remove
+from curation.phases.dedup.undo import undo_dedup
 from curation.core.schema import conform, documents_schema, rejected_schema
 from curation.stages.signatures import SignaturesConfig
 
@@ -134,6 +135,18 @@ class DedupPhase(Phase):
 
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.stages.dedup.enabled
+
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [run.root / "dedup", run.stats / "dedup.json"]
+
+    def reset(self, ctx: PhaseContext) -> list[str]:
+        """Dedup rewrote the docs parts: give them back before it starts over (see undo.py)."""
+        remove(ctx.run.ledger(PHASE))
+        stages = ctx.pipeline.pipeline.stages
+        redo = undo_dedup(ctx.run, documents_schema(stages.stage_columns()), stages.read.rejected == "ids", ctx.log)
+        for path in self.outputs(ctx.run):
+            remove(path)
+        return redo
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         run = ctx.run

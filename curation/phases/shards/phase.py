@@ -157,6 +157,9 @@ class ShardsPhase(Phase):
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.tokenizer is not None and _config(ctx).enabled
 
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [shards_dir(run), run.root / "work" / PHASE, run.stats / "tokens.json"]
+
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         rp = ctx.pipeline
         return build_shards(
