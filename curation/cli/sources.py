@@ -51,8 +51,11 @@ def sources_validate(file: str | None) -> None:
     if isinstance(data, dict) and "name" in data:
         from curation.config.pipeline import load_pipeline
 
+        from curation.runner import preflight
+
         rp = load_pipeline(path)
-        console.print(f"{path}: pipeline '{rp.pipeline.name}' OK ({len(rp.sources)} sources)")
+        parts = preflight(rp)  # every location matches files, the mixture loads: what `curate run` checks first
+        console.print(f"{path}: pipeline '{rp.pipeline.name}' OK ({len(rp.sources)} sources, {len(parts)} parts)")
     else:
         m = load_manifest(path)
         console.print(f"{path}: {len(m.sources)} sources OK")

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, commit, tmp_path
-from curation.core.errors import UserError
+from curation.core.errors import UserError, storage_error
 from curation.config.manifest import Source
 from curation.readers import Part, read_part
 from curation.core.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
@@ -218,3 +218,8 @@ def run_part_safely(part: Part, ctx: RunContext) -> dict[str, Any]:
         return process_part(part, ctx)
     except UserError as e:
         return {"part": part.key, "error": str(e), "retryable": False}
+    except OSError as e:  # disk full, permission denied: one line, not a traceback per retry
+        message = storage_error(e)
+        if message is None:
+            raise
+        return {"part": part.key, "error": message, "retryable": False}
