@@ -12,18 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from curation import __version__
-from curation.engine.executor import ensure_ray, run_tasks
+from curation.engine.executor import TasksFailed, run_pending
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, write_json
 from curation.engine.stats import RunTally, reconcile, write_stage_stats
-from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely
+from curation.engine.task import DOCUMENTS_PHASE, RunContext, run_part_safely, task_resources
 from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
@@ -34,6 +33,7 @@ from curation.config.manifest import is_remote
 from curation.core.runlock import LOCK_FILE, RunLock
 from curation.engine.inputs import detect, digest, identities
 from curation.engine.invalidate import inputs_complete, invalidate, mark_inputs_complete
+from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -76,10 +76,10 @@ def run_root(runs_dir: str | Path, name: str) -> Path:
     return Path(runs_dir) / name
 
 
-def preflight(rp: ResolvedPipeline) -> list[Part]:
+def preflight(rp: ResolvedPipeline, list_remote: bool = True) -> list[Part]:
     """Everything a pipeline can get wrong before any work: the mixture recipe and every source's
     location. Returns the planned parts. Used by `curate run` before it creates anything, and by
-    `curate sources validate`."""
+    `curate sources validate` (which does not list object-store locations: no network for a check)."""
     if rp.pipeline.mixture is not None:
         try:
             load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
@@ -87,6 +87,8 @@ def preflight(rp: ResolvedPipeline) -> list[Part]:
             raise UserError(f"{rp.where.get('mixture', rp.path)}: field 'mixture': {e}") from None
     parts: list[Part] = []
     for src in rp.sources:
+        if not list_remote and is_remote(src.location):
+            continue
         try:
             parts.extend(plan_parts(src, rp.pipeline.stages.read.max_part_bytes))
         except UserError as e:
@@ -156,16 +158,14 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
 
     inputs = {f"{src}/{rel}": ident for (src, rel), ident in idents.items()}
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed, inputs)
-    if todo:
-        ensure_ray(ray_address, num_cpus)
-        failures = run_tasks(run_part_safely, todo, ctx, label="documents")
-        if failures:
-            meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
-            meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.part.describe(), "error": f.error} for f in failures]
-            write_json(run.run_json, meta)
-            lines = [f"part {f.part.describe()}: {f.error}" for f in failures[:20]]
-            more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
-            raise RunFailed(f"{len(failures)} of {len(parts)} parts failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
+    try:
+        run_pending(run_part_safely, parts, ctx, is_done=lambda p: ledgers[p.source].is_done(p.slug), label="documents", unit="parts",
+                    resources=task_resources(stages.build()), ray_address=ray_address, num_cpus=num_cpus)
+    except TasksFailed as e:
+        meta["stages"][DOCUMENTS_PHASE]["status"] = "failed"
+        meta["stages"][DOCUMENTS_PHASE]["failures"] = [{"part": f.item.describe(), "error": f.error} for f in e.failures]
+        write_json(run.run_json, meta)
+        raise
 
     tally = RunTally([s.id for s in rp.sources])
     for p in parts:
@@ -195,8 +195,10 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
 
     # After every phase: the accounting rule holds over the files as they now are.
     report = reconcile(run, tally.records, {(p.source, p.slug) for p in parts})
-    write_json(run.stats / "reconciliation.json", report)
+    write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
+    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
+        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))

@@ -189,3 +189,103 @@ def small_run(tmp_path: Path) -> Path:
         "en/fineweb-edu_train_text_document": token_docs(200, 4),
         "code/starcoder_train_text_document": token_docs(80, 5),
     })
+
+# --- the trainer: Megatron shards, a run directory with a tokenizer and a blend ----------------------
+
+EOD = 2  # the `</s>` the shards phase appends to every document
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models gain nothing from intra-op threads, and spinning threads crawl on a busy CI machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def random_shard(prefix: Path, docs: int, mean_len: int, seed: int, dtype="uint16", vocab: int = 1000) -> str:
+    """Documents of random length and tokens, each ending with EOD, written as Megatron .bin/.idx."""
+    import numpy as np
+
+    from curation.formats.indexed import IndexedWriter
+
+    rng = np.random.default_rng(seed)
+    w = IndexedWriter(prefix, dtype)
+    for _ in range(docs):
+        n = int(rng.integers(1, 2 * mean_len))
+        w.add_document(np.concatenate([rng.integers(4, vocab, n), [EOD]]).astype(dtype))
+    w.finalize()
+    return str(prefix)
+
+
+def random_blend(folder: Path, languages=("es", "ca"), docs: int = 60, mean_len: int = 40) -> Path:
+    """Random-token train/valid shards per language under folder/shards and folder/blend/mix.per-split.json
+    (absolute prefixes, weights 2:1): a blend for runs that only need tokens, not text (model.vocab_size)."""
+    blend: dict[str, list] = {"train": [], "valid": [], "test": []}
+    for i, lang in enumerate(languages):
+        for j, split in enumerate(("train", "valid")):
+            prefix = random_shard(folder / "shards" / lang / f"random_{split}_text_document", docs // (1 + 3 * j), mean_len, seed=10 * i + j)
+            blend[split] += [2.0 if i == 0 else 1.0, prefix]
+    path = folder / "blend" / "mix.per-split.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(blend))
+    return path
+
+
+WORDS = {
+    "es": "el la de que y en un una los las casa perro gato come bebe agua pan grande pequeño rojo azul".split(),
+    "ca": "el la de que i en un una els les casa gos gat menja beu aigua pa gran petit vermell blau".split(),
+    "en": "the a of that and in one house dog cat eats drinks water bread big small red blue green".split(),
+}
+
+
+def sentences(lang: str, n: int, seed: int) -> list[str]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    words = WORDS[lang]
+    # A fixed word order per language: the model can learn which word follows which.
+    return [" ".join(words[(start + 3 * i) % len(words)] for i in range(int(rng.integers(6, 30)))) + "." for start in rng.integers(0, len(words), n)]
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory) -> Path:
+    """RUN/tokenizer (a small SentencePiece + HF export), RUN/shards/<lang>/..., RUN/blend/mix.per-split.json."""
+    import numpy as np
+    import sentencepiece as spm
+
+    from curation.formats.indexed import IndexedWriter
+    from curation.phases.tokenizer.hf import export_hf
+
+    run = tmp_path_factory.mktemp("run")
+    corpus = {lang: sentences(lang, 200, i) for i, lang in enumerate(WORDS)}
+    model = run / "tokenizer" / "tokenizer.model"
+    model.parent.mkdir(parents=True)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([s for docs in corpus.values() for s in docs]), model_prefix=str(model.with_suffix("")),
+        vocab_size=200, model_type="bpe", unk_id=0, bos_id=1, eos_id=2, pad_id=3, minloglevel=2,
+    )
+    export_hf(model.read_bytes(), run / "tokenizer" / "hf")
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    blend: dict[str, list] = {"train": [], "valid": [], "test": []}
+    for lang, docs in corpus.items():
+        for split, part in (("train", docs[:180]), ("valid", docs[180:195]), ("test", docs[195:])):
+            prefix = run / "shards" / lang / f"synthetic_{split}_text_document"
+            w = IndexedWriter(prefix, np.uint16)
+            for ids in sp.encode(part):
+                w.add_document(np.asarray(ids + [sp.eos_id()], np.uint16))
+            f = w.finalize()
+            blend[split] += [f.tokens * (2.0 if lang != "en" else 0.5), str(prefix.relative_to(run / "shards"))]
+    (run / "blend").mkdir()
+    (run / "blend" / "mix.per-split.json").write_text(json.dumps(blend))  # relative prefixes: needs --data-root
+    (run / "blend" / "mix.weights.json").write_text(json.dumps({"mixture": "mix", "token_budget": 1e5}))
+    return run
+
+
+def tiny(**extra) -> list[str]:
+    base = {"precision": "fp32", "data.seq_length": 32, "train_steps": 16, "log_interval": 4, "eval_interval": 8, "save_interval": 8, "eval_samples": 4}
+    base.update(extra)
+    return [f"{k}={v}" for k, v in base.items()]

@@ -15,13 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent / "curation"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def graph() -> dict[str, set[str]]:
-    mods = {module_name(p): p for p in ROOT.rglob("*.py")}
+def graph(root: Path = ROOT) -> dict[str, set[str]]:
+    mods = {module_name(p, root): p for p in root.rglob("*.py")}
     edges: dict[str, set[str]] = {m: set() for m in mods}
     for mod, path in mods.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -1,9 +1,9 @@
 """`curate bench langid`: the langid stage next to datatrove's LanguageFilter, same model, same documents.
 
-Documents: the bundled sample's Colossal OSCAR texts (nine languages) and the LID evaluation set, read
-once before timing. Both sides run in this process on one thread (BLAS limited to one thread), so
-documents/s and MB/s are per core. Ours is the whole stage (document label and score, per-line labels,
-dominant-language ratio, close calls, Arrow in and out), timed cold (a new model with an empty token
+Documents: the bundled sample's Colossal OSCAR texts (nine languages) and the LID evaluation set's held-out
+documents (real translated text, curation/evals/langid_set.py), read once before timing. Both sides run in this process on one thread (BLAS limited to one thread), so
+documents/s and MB/s are per core. Ours is the whole stage (fastText and CLD3 per line, close calls per line,
+the character vote for label and share, the document-level score, Arrow in and out), timed cold (a new model with an empty token
 cache, its loading included) and warm (the same stage again, as a worker runs its next part); datatrove's is LanguageFilter.run over prepared Documents (one fastText predict per
 document, no ratio). "Equal labels" compares the model's argmax label of each document on both sides.
 """
@@ -22,6 +22,7 @@ from rich.table import Table
 
 from curation.evals.langid_set import build
 from curation.stages.langid.model import LanguageModel, bundled_model_path
+from curation.stages.langid.second import Cld3
 from curation.config.manifest import TARGET_LANGUAGES, Source, sample_dir
 from curation.stages.langid import Langid, LangidConfig
 
@@ -32,7 +33,7 @@ def bench_documents() -> list[str]:
         with open(path, "rb") as f, zstandard.ZstdDecompressor().stream_reader(f) as r:
             for line in io.TextIOWrapper(r, encoding="utf-8"):
                 texts.append(json.loads(line)["content"])
-    texts.extend(text for _, text in build())
+    texts.extend(d.text for d in build("test"))
     return texts
 
 
@@ -71,7 +72,7 @@ def run(repeat: int = 3, console: Console | None = None) -> dict:
         for _ in range(repeat):
             stage = Langid(LangidConfig())
             t0 = time.perf_counter()
-            stage.use_model(LanguageModel(model_path))  # fresh: empty token cache, model load timed too
+            stage.use_model(LanguageModel(model_path), Cld3())  # fresh: empty token cache, model load timed too
             out = stage.process(table, source)
             best_ours = min(best_ours, time.perf_counter() - t0)
             # a worker keeps its model (and token cache) from one part to the next

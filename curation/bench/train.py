@@ -4,10 +4,17 @@ Both build the per-shard indices (epochs, document shuffle, sample positions, sa
 greedy blend for N samples over the same Megatron shards, then read the first samples in blend order.
 Index build in seconds (lower is better) and samples/s read (tokens of seq_len + 1 each); megatron-core
 builds its indices with its C++ helpers and writes them as .npy caches, we keep them in memory.
+
+On a CUDA device it then measures the trainer itself: the `150m` preset with Salamandra's 256k vocabulary
+at sequence length 4096 on one device, flash attention enforced and verified (`attention: flash`,
+`data.reset_attention_mask=false`), for MFU_STEPS steps on random-token shards (throughput does not depend
+on what the tokens are). It prints tokens/s, tokens/s per device and MFU against the device's dense bf16
+peak; the goal on one H100 is >= 35%. Without CUDA that part says so and is skipped.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -25,13 +32,16 @@ SEQ = 1024
 SAMPLES = 200_000  # drawn from the blend (about 200M tokens: shards repeat up to ~10 times)
 READ = 5_000  # samples read back, timed
 SEED = 1234
+MFU_VOCAB = 256_000  # Salamandra's
+MFU_STEPS = 30  # the first (compilation) is left out of the throughput
+MFU_GOAL = 0.35
 
 
 def _shards(folder: Path) -> tuple[list[str], list[float]]:
     rng = np.random.default_rng(0)
     prefixes, weights = [], []
     for i in range(SHARDS):
-        prefix = folder / f"l{i}" / f"src_train_text_document"
+        prefix = folder / f"l{i}" / "src_train_text_document"
         w = IndexedWriter(prefix, np.int32)
         lengths = rng.integers(20, 400, DOCS_PER_SHARD // (1 + i))  # shards of unequal size: some repeat
         flat = rng.integers(4, 256_000, int(lengths.sum())).astype(np.int32)
@@ -54,7 +64,9 @@ def _ours(prefixes, weights) -> tuple[float, float]:
 
 def _megatron(prefixes, weights) -> tuple[float, float] | None:
     try:
-        from megatron.core.datasets.blended_megatron_dataset_builder import BlendedMegatronDatasetBuilder
+        from megatron.core.datasets.blended_megatron_dataset_builder import (
+            BlendedMegatronDatasetBuilder,
+        )
         from megatron.core.datasets.gpt_dataset import GPTDataset, GPTDatasetConfig
         from megatron.core.datasets.utils import get_blend_from_list
     except ImportError:
@@ -106,3 +118,47 @@ def run(repeat: int, console: Console) -> None:
     console.print(table)
     if ref is None:
         console.print("megatron-core is not installed (dev extra): no reference to compare with")
+    run_mfu(console)
+
+
+def _random_blend(folder: Path, tokens: int) -> Path:
+    """One int32 shard of random tokens in the 256k vocabulary (documents of 100..8000 tokens ending in EOD)."""
+    rng = np.random.default_rng(SEED)
+    lengths = rng.integers(100, 8000, tokens // 4000)
+    flat = rng.integers(4, MFU_VOCAB, int(lengths.sum())).astype(np.int32)
+    flat[np.cumsum(lengths) - 1] = 2  # </s>
+    prefix = folder / "shards" / "xx" / "random_train_text_document"
+    w = IndexedWriter(prefix, np.int32)
+    w.add_documents(flat, lengths)
+    w.finalize()
+    blend = folder / "blend" / "mfu.per-split.json"
+    blend.parent.mkdir(parents=True)
+    blend.write_text(json.dumps({"train": [1.0, str(prefix)], "valid": [], "test": []}))
+    return blend
+
+
+def run_mfu(console: Console) -> None:
+    """The 150m preset on one CUDA device: the per-step log, then a table of the invocation's throughput."""
+    import torch  # the train extra
+
+    if not torch.cuda.is_available():
+        console.print("trainer MFU: no CUDA device, skipped (on a GPU: curate bench train)")
+        return
+    from curation.train.config import load_train_config
+    from curation.train.loop import train
+
+    overrides = [f"model.vocab_size={MFU_VOCAB}", "data.reset_attention_mask=false", "attention=flash", f"train_steps={MFU_STEPS}", "log_interval=1", f"save_interval={MFU_STEPS * 10}"]
+    cfg = load_train_config("150m", overrides)
+    d = cfg.data
+    with tempfile.TemporaryDirectory() as tmp:
+        blend = _random_blend(Path(tmp), int(1.2 * MFU_STEPS * d.global_batch_size * (d.seq_length + 1)))
+        r = train(blend, cfg, out=Path(tmp) / "out", device="cuda", log=lambda m: console.print(m, highlight=False, markup=False))
+    table = Table(title=f"trainer: 150m preset, vocab {MFU_VOCAB:,}, seq {d.seq_length}, {d.global_batch_size} x {d.micro_batch_size}-sample micro-batches, flash attention; steps 2..{MFU_STEPS}", title_justify="left")
+    for col in ("device", "tokens/s", "tokens/s/device", "MFU", "goal"):
+        table.add_column(col, justify="left" if col == "device" else "right")
+    speed = r.speed
+    table.add_row(
+        torch.cuda.get_device_name(), f"{speed.tokens_per_s:,.0f}", f"{speed.tokens_per_s_per_device:,.0f}",
+        f"{100 * speed.mfu:.1f}%" if speed.mfu is not None else "unknown peak (set peak_tflops)", f">= {100 * MFU_GOAL:.0f}%",
+    )
+    console.print(table)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from curation.cli import blend, measure, run, sources, tokenizer, train
+from curation.cli import blend, measure, quality, run, sources, tokenizer, train
 from curation.cli.console import err
 from curation.core.errors import RunFailed, UserError, storage_error
 
@@ -25,6 +25,7 @@ cli.add_command(blend.datasheet)
 cli.add_command(sources.sources)
 cli.add_command(tokenizer.tokenizer)
 cli.add_command(train.train)
+cli.add_command(quality.quality)
 cli.add_command(measure.bench)
 cli.add_command(measure.eval_)
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from curation.cli.console import console, err
+from curation.cli.console import console, warn
+from curation.cli.tables import Column, decimals, render_table, show
 from curation.core.errors import RunFailed
+
+BLEND_COLUMNS = [
+    Column("shard"),
+    Column("tokens", number=True),
+    Column("factor", number=True, fmt=lambda v: f"{v:g}"),
+    Column("weight", number=True, fmt=decimals(6)),
+    Column("epochs", number=True, fmt=decimals(3)),
+]
+
+
+def share_columns(key: str) -> list[Column]:
+    return [Column(key), Column("tokens", number=True, fmt=lambda v: f"{int(v):,}"),
+            Column("raw_share", "before resampling", number=True, fmt=decimals(3)), Column("share", "after resampling", number=True, fmt=decimals(3))]
 
 
 @click.command()
@@ -20,21 +34,21 @@ def mix(run_dir: str, mixture_ref: str, root: str | None) -> None:
     from curation.phases.mix import mix_run, resolve_mixture
 
     result = mix_run(Path(run_dir), resolve_mixture(mixture_ref), root)
-    table = Table(title=f"mixture {result['mixture']}: train blend", title_justify="left")
-    for col in ("shard", "tokens", "factor", "weight", "epochs"):
-        table.add_column(col, justify="left" if col == "shard" else "right")
-    for e in result["blend"]["train"]:
-        table.add_row(e.shard.name, f"{e.shard.tokens:,}", f"{e.factor:g}", f"{e.weight:.6f}", f"{e.epochs:.3f}")
-    console.print(table)
+    rows = [{"shard": e.shard.name, "tokens": e.shard.tokens, "factor": e.factor, "weight": e.weight, "epochs": e.epochs} for e in result["blend"]["train"]]
+    render_table(console, rows, BLEND_COLUMNS, title=f"mixture {result['mixture']}: train blend")
     for key in ("languages", "sources"):
-        t = Table(title=f"{key[:-1]} shares of the train blend (%)", title_justify="left")
-        for col in (key[:-1], "tokens", "before resampling", "after resampling"):
-            t.add_column(col, justify="left" if col == key[:-1] else "right")
-        for name, v in result[key].items():
-            t.add_row(name, f"{int(v['tokens']):,}", f"{v['raw_share']:.3f}", f"{v['share']:.3f}")
-        console.print(t)
+        rows = [{key[:-1]: name, **v} for name, v in result[key].items()]
+        render_table(console, rows, share_columns(key[:-1]), title=f"{key[:-1]} shares of the train blend (%)")
     for kind, path in result["files"].items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {path}", highlight=False, markup=False)
+
+
+# Published shares are context, not the audit: they go first when the terminal is narrow.
+_DROP = {"valid_tokens": 2, "test_tokens": 2, "delta_vs_target": 1, "salamandra_alia_40b": 3, "salamandra_datasheet": 4}
+
+
+def audit_columns(keys: list[str]) -> list[Column]:
+    return [Column(k) if k == "language" else Column(k, number=True, drop=_DROP.get(k, 0)) for k in keys]
 
 
 @click.command()
@@ -45,29 +59,22 @@ def mix(run_dir: str, mixture_ref: str, root: str | None) -> None:
 @click.option("--checksums", is_flag=True, help="Also verify every shard's sha256 against the manifest (reads all bytes).")
 def audit(run_dir: str, mixture_ref: str | None, fmt: str, plot_path: str | None, checksums: bool) -> None:
     """Per-language and per-source token counts read from the .idx files, cross-checked and compared."""
-    import json as _json
-
-    from curation.core.rundir import write_atomic, write_json
+    from curation.core.rundir import RunDir, write_atomic, write_json
     from curation.reports import audit as aud
 
     run = Path(run_dir)
     result = aud.audit_run(run, aud.load_mixture_ref(mixture_ref), verify_checksums=checksums)
-    out = run / "audit"
+    out = RunDir(run).audit
     write_atomic(out / "audit.csv", aud.to_csv(result))
     write_json(out / "audit.json", aud.to_json(result))
     aud.plot(result, Path(plot_path) if plot_path else out / "languages.png")
-    if fmt == "csv":
+    if fmt == "json":
+        click.echo(json.dumps(aud.to_json(result), indent=1))
+    elif fmt == "csv":
         click.echo(aud.to_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(_json.dumps(aud.to_json(result), indent=1))
     else:
-        cols = list(result.rows[0]) if result.rows else []
-        table = Table(title=f"token audit of {run}" + (f" under {result.mixture}" if result.mixture else ""), title_justify="left")
-        for c in cols:
-            table.add_column(c, justify="left" if c == "language" else "right")
-        for r in result.rows:
-            table.add_row(*("" if r[c] is None else f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in cols))
-        console.print(table)
+        keys = list(result.rows[0]) if result.rows else ["language"]
+        show(console, fmt, result.rows, audit_columns(keys), title=f"token audit of {run}" + (f" under {result.mixture}" if result.mixture else ""))
     if not result.ok:
         raise RunFailed("audit failed:\n" + "\n".join(result.problems))
 
@@ -83,5 +90,5 @@ def datasheet(run_dir: str, out: str | None, config_path: str | None, template_p
 
     sheet = write_datasheet(run_dir, out, config_path, template_path)
     for problem in sheet.facts["problems"]:
-        err.print(f"warning: {problem}", highlight=False)
-    console.print(f"datasheet: {sheet.markdown}\nhtml: {sheet.html}")
+        warn(problem)
+    console.print(f"datasheet: {sheet.markdown}\nhtml: {sheet.html}", highlight=False, markup=False)

@@ -1,40 +1,28 @@
-"""`curate bench` and `curate eval`: speed next to reference implementations, accuracy against ground truth."""
+"""`curate bench` and `curate eval`: speed next to the reference implementations, accuracy against truth."""
 
 from __future__ import annotations
 
 import click
 
+from curation.bench import available as benchmarks
+from curation.bench import run_bench
 from curation.cli.console import console
-
-
-def _bench_choices() -> list[str]:
-    from curation.bench import available
-
-    return available()
+from curation.evals import available as evaluations
+from curation.evals import run_eval
 
 
 @click.command()
-@click.argument("stage", required=False, type=click.Choice(_bench_choices()))
+@click.argument("stage", required=False, type=click.Choice(benchmarks()))
 @click.option("--repeat", default=3, show_default=True, type=click.IntRange(min=1), help="Timed repetitions (best is kept).")
 def bench(stage: str | None, repeat: int) -> None:
     """Throughput of a stage next to the reference implementation, measured in the same run.
     No STAGE: every benchmark in turn."""
-    from curation.bench import available, run_bench
-
-    for name in [stage] if stage else available():
+    for name in [stage] if stage else benchmarks():
         run_bench(name, repeat=repeat, console=console)
 
 
-def _eval_choices() -> list[str]:
-    from curation.evals import available
-
-    return available()
-
-
 @click.command("eval")
-@click.argument("name", type=click.Choice(_eval_choices()))
+@click.argument("name", type=click.Choice(evaluations()))
 def eval_(name: str) -> None:
     """Accuracy of a stage against ground truth (e.g. language ID, dedup), printed as tables."""
-    from curation.evals import run_eval
-
     run_eval(name, console)

@@ -1,12 +1,27 @@
-"""`curate run`: the whole pipeline, and the tables it prints at the end."""
+"""`curate run`: the whole pipeline, then what it did."""
 
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from curation.cli.console import console, err
+from curation.cli.console import console, log
+from curation.cli.tables import Column, render_table
 from curation.core.errors import RunFailed
+
+STAGE_COLUMNS = [
+    Column("stage"),
+    Column("in", number=True),
+    Column("dropped", number=True),
+    Column("out", number=True),
+    Column("mb_out", "MB out", number=True, fmt=lambda v: f"{v:,.2f}", drop=2),
+    Column("top_reasons", "top drop reasons", drop=1),
+]
+SOURCE_COLUMNS = [
+    Column("source"),
+    *(Column(k, number=True) for k in ("records", "kept", "rejected", "quarantined")),
+    Column("accounted", number=True, drop=1),
+    Column("ok", fmt=lambda ok: "yes" if ok else "NO"),
+]
 
 
 @click.command()
@@ -25,25 +40,23 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
     from curation.runner import run_pipeline
 
     result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force,
-                          frozen=frozen, hash_inputs=hash_inputs, break_lock=break_lock, log=lambda m: err.print(m, highlight=False))
-    _print_funnel(result.stage_stats, result.stage_order)
-    _print_reconciliation(result.reconciliation)
-    if not result.reconciliation["ok"]:
-        problems = "".join(f"\n{p}" for p in result.reconciliation.get("problems", []))
+                          frozen=frozen, hash_inputs=hash_inputs, break_lock=break_lock, log=log)
+    render_table(console, _funnel(result.stage_stats, result.stage_order), STAGE_COLUMNS, title="documents per stage (all sources)")
+    report = result.reconciliation
+    rows = [{"source": src, **r} for src, r in report["sources"].items()] + [{"source": "total", **report["total"], "ok": report["ok"]}]
+    render_table(console, rows, SOURCE_COLUMNS, title="reconciliation: every input record kept, rejected or quarantined", bold_last=True)
+    if not report["ok"]:
+        problems = "".join(f"\n{p}" for p in report.get("problems", []))
         raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)" + problems)
-    console.print(f"run complete: {result.run.root}")
+    console.print(f"run complete: {result.run.root}", highlight=False, markup=False)
 
 
-def _print_funnel(stage_stats: dict, order: list[str]) -> None:
-    table = Table(title="documents per stage (all sources)", title_justify="left")
-    table.add_column("stage")
-    for col in ("in", "dropped", "out", "MB out", "top drop reasons"):
-        table.add_column(col, justify="right" if col != "top drop reasons" else "left")
+def _funnel(stage_stats: dict, order: list[str]) -> list[dict]:
+    rows = []
     for stage in ["read", *order]:
-        srcs = stage_stats.get(stage, {})
         docs_in = docs_out = bytes_out = 0
         reasons: dict[str, int] = {}
-        for langs in srcs.values():
+        for langs in stage_stats.get(stage, {}).values():
             for cell in langs.values():
                 docs_in += cell["docs_in"]
                 docs_out += cell["docs_out"]
@@ -54,16 +67,5 @@ def _print_funnel(stage_stats: dict, order: list[str]) -> None:
         if stage == "read":
             docs_in = docs_out + dropped
         top = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))[:3])
-        table.add_row(stage, str(docs_in), str(dropped), str(docs_out), f"{bytes_out / 1e6:.2f}", top)
-    console.print(table)
-
-
-def _print_reconciliation(report: dict) -> None:
-    table = Table(title="reconciliation: every input record kept, rejected or quarantined", title_justify="left")
-    for col in ("source", "records", "kept", "rejected", "quarantined", "accounted", "ok"):
-        table.add_column(col, justify="left" if col == "source" else "right")
-    for src, r in report["sources"].items():
-        table.add_row(src, *(str(r[k]) for k in ("records", "kept", "rejected", "quarantined", "accounted")), "yes" if r["ok"] else "[red]NO[/red]")
-    t = report["total"]
-    table.add_row("total", *(str(t[k]) for k in ("records", "kept", "rejected", "quarantined", "accounted")), "yes" if report["ok"] else "[red]NO[/red]", style="bold")
-    console.print(table)
+        rows.append({"stage": stage, "in": docs_in, "dropped": dropped, "out": docs_out, "mb_out": bytes_out / 1e6, "top_reasons": top})
+    return rows

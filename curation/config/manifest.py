@@ -12,14 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from curation.config.base import Strict
 from curation.core.errors import UserError
 from curation.core.yamlfile import read_yaml, validate
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ISO 639-1 (or 639-3 where no 639-1 code exists) plus "code" for programming-language sources.
@@ -31,7 +28,7 @@ TARGET_LANGUAGES = (
     "bg ca cs cy da de el en es et eu fi fr ga gl hr hu it lt lv mt nl nn no oc pl pt ro ru sh sk sl sr sv uk"
 ).split()
 
-Format = Literal["jsonl", "jsonl.gz", "jsonl.zst", "parquet", "warc"]
+Format = Literal["jsonl", "jsonl.gz", "jsonl.zst", "jsonl.xz", "jsonl.bz2", "parquet", "warc"]
 Domain = Literal[
     "web", "code", "legal", "government", "parliamentary", "news", "science", "biomedical",
     "encyclopedic", "books", "subtitles", "instructions", "patents", "math", "forum", "education", "mixed",
@@ -51,10 +48,18 @@ AnnotationName = Literal[
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 
 
-class FieldMap(Strict):
-    """Where the document fields live in a native record. Values are dotted paths ("a.b.c")."""
+TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
-    text: str = "text"
+
+class FieldMap(Strict):
+    """Where the document fields live in a native record. Values are dotted paths ("a.b.c").
+
+    `text` is one path, a list of paths (the present ones joined with `text_separator`, e.g. Aya's
+    inputs + targets) or a template naming paths in braces ("{inputs}\\n\\n{targets}": every one required).
+    """
+
+    text: str | Annotated[list[str], Field(min_length=1)] = "text"
+    text_separator: str = "\n\n"
     id: str | None = None
     url: str | None = None
     title: str | None = None
@@ -63,6 +68,31 @@ class FieldMap(Strict):
     programming_language: str | None = None
     # output key -> dotted path. A list of paths is accepted; the key is then the last path segment.
     metadata: dict[str, str] = {}
+
+    @field_validator("text")
+    @classmethod
+    def _text_paths(cls, v: Any) -> Any:
+        for p in [v] if isinstance(v, str) else v:
+            if not p or ("{" in p or "}" in p) and not isinstance(v, str):
+                raise ValueError(f"'{p}': a list of text fields holds dotted paths, not templates")
+        if isinstance(v, str) and ("{" in v or "}" in v) and not TEMPLATE_FIELD.search(v):
+            raise ValueError(f"'{v}': a template names fields in braces, e.g. '{{inputs}}\\n\\n{{targets}}'")
+        return v
+
+    @property
+    def text_paths(self) -> list[str]:
+        """The native paths the text is made of, in order."""
+        if isinstance(self.text, list):
+            return list(self.text)
+        names = TEMPLATE_FIELD.findall(self.text)
+        return names or [self.text]
+
+    @property
+    def text_template(self) -> list[str] | None:
+        """A template's pieces, literal text and field names alternating (literal first); None otherwise."""
+        if isinstance(self.text, str) and TEMPLATE_FIELD.search(self.text):
+            return TEMPLATE_FIELD.split(self.text)
+        return None
 
     @field_validator("metadata", mode="before")
     @classmethod

@@ -19,7 +19,6 @@ from curation.config.manifest import (
     bundled_manifest_path,
     load_manifest,
     resolve_location,
-    sample_dir,
 )
 from curation.config.stages import StagesConfig
 from curation.phases.tokenizer.config import TokenizerConfig

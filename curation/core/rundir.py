@@ -1,4 +1,6 @@
-"""The run directory layout (design.md "Run directory") and atomic file writes."""
+"""The run directory layout (design.md "Run directory") and atomic file writes.
+
+Every path of a run directory is spelled here and nowhere else: code asks `RunDir` for it."""
 
 from __future__ import annotations
 
@@ -35,6 +37,89 @@ class RunDir:
     @property
     def stats(self) -> Path:
         return self.root / "stats"
+
+    # stats/ files
+    @property
+    def stage_stats(self) -> Path:
+        return self.stats / "stages.json"
+
+    @property
+    def reconciliation(self) -> Path:
+        return self.stats / "reconciliation.json"
+
+    @property
+    def timing(self) -> Path:
+        return self.stats / "timing.json"
+
+    @property
+    def summary_csv(self) -> Path:
+        return self.stats / "summary.csv"
+
+    @property
+    def dedup_stats(self) -> Path:
+        return self.stats / "dedup.json"
+
+    @property
+    def token_stats(self) -> Path:
+        return self.stats / "tokens.json"
+
+    # whole-run phases
+    def work(self, phase: str) -> Path:
+        """Scratch space of a phase (deleted or overwritten by a rerun)."""
+        return self.root / "work" / phase
+
+    @property
+    def dedup(self) -> Path:
+        return self.root / "dedup"
+
+    @property
+    def dedup_scratch(self) -> Path:
+        return self.dedup / "scratch"
+
+    @property
+    def dedup_clusters(self) -> Path:
+        return self.dedup / "clusters"
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.root / "tokenizer"
+
+    @property
+    def tokenizer_model(self) -> Path:
+        return self.tokenizer / "tokenizer.model"
+
+    @property
+    def tokenizer_sample(self) -> Path:
+        return self.tokenizer / "sample.json"
+
+    @property
+    def hf_tokenizer(self) -> Path:
+        return self.tokenizer / "hf"
+
+    @property
+    def shards(self) -> Path:
+        return self.root / "shards"
+
+    @property
+    def shards_manifest(self) -> Path:
+        return self.shards / "manifest.json"
+
+    @property
+    def blend(self) -> Path:
+        return self.root / "blend"
+
+    # reports and training
+    @property
+    def audit(self) -> Path:
+        return self.root / "audit"
+
+    @property
+    def datasheet(self) -> Path:
+        return self.root / "datasheet"
+
+    @property
+    def train(self) -> Path:
+        return self.root / "train"
 
     def clean_temporaries(self) -> int:
         """Remove files a killed run left under a temporary name. Returns how many."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+UNDETERMINED = "und"  # the language of a document before (or without) language identification
+SPLITS = ("train", "valid", "test")  # the held-out splits of shards and blends, in Megatron's order
+
 # One schema throughout (design.md "Documents"). `metadata` is the native fields a source keeps, as
 # canonical JSON (sorted keys) because every source keeps different fields. `origin` says where the
 # record came from: "<file relative to the source location>:<offset>", offset being the byte offset of

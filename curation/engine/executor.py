@@ -12,17 +12,45 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
-from curation.readers import Part
+from curation.core.errors import RunFailed, storage_error
+from curation.core.resources import Resources
+from curation.engine.ledger import Ledger
 
 log = logging.getLogger("curation")
 
 
+class WorkItem(Protocol):
+    """A unit of work of a Ray task: an input part, a docs file, a dedup job, a shard job..."""
+
+    def describe(self) -> str: ...
+
+
+class KeyedItem(WorkItem, Protocol):
+    @property
+    def key(self) -> str: ...  # its marker's name in a ledger folder
+
+
+ItemT = TypeVar("ItemT", bound=WorkItem)
+KeyedT = TypeVar("KeyedT", bound=KeyedItem)
+
+
 @dataclass
-class PartFailure:
-    part: Part
+class TaskFailure(Generic[ItemT]):
+    item: ItemT
     error: str
+
+
+class TasksFailed(RunFailed):
+    """Some tasks failed after their retries; the message lists the first 20, `failures` has them all."""
+
+    def __init__(self, label: str, failures: list[TaskFailure], total: int, unit: str = "tasks"):
+        lines = [f"{unit.rstrip('s')} {f.item.describe()}: {f.error}" for f in failures[:20]]
+        more = f"\n... and {len(failures) - 20} more (see run.json)" if len(failures) > 20 else ""
+        super().__init__(f"{label}: {len(failures)} of {total} {unit} failed after retries; rerun to retry them:\n" + "\n".join(lines) + more)
+        self.failures = failures
 
 
 def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
@@ -42,30 +70,31 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
 
 
 def run_tasks(
-    fn: Callable[..., dict[str, Any]],
-    parts: list[Part],
+    fn: Callable[[ItemT, Any], dict[str, Any]],
+    items: Sequence[ItemT],
     context: Any,
     *,
+    resources: Resources = Resources(),
     max_retries: int = 3,
     label: str = "parts",
-    on_done: Callable[[Part, dict[str, Any]], None] | None = None,
-) -> list[PartFailure]:
-    """Run `fn(part, context)` for every part on Ray. Returns the parts that failed after retries."""
+    on_done: Callable[[ItemT, dict[str, Any]], None] | None = None,
+) -> list[TaskFailure[ItemT]]:
+    """Run `fn(item, context)` for every item on Ray. Returns the items that failed after retries."""
     import ray
 
-    if not parts:
+    if not items:
         return []
-    remote = ray.remote(fn).options(num_cpus=1, max_retries=max_retries, retry_exceptions=True)
-    ctx_ref = ray.put(context)
+    remote = ray.remote(_storage_guarded).options(**resources.ray_options(), max_retries=max_retries, retry_exceptions=True)
+    ctx_ref = ray.put((fn, context))
     window = max(4, 4 * int(ray.cluster_resources().get("CPU", 1)))
-    pending: dict[Any, Part] = {}
-    todo = iter(parts)
-    failures: list[PartFailure] = []
-    progress = _Progress(label, len(parts))
+    pending: dict[Any, ItemT] = {}
+    todo = iter(items)
+    failures: list[TaskFailure[ItemT]] = []
+    progress = _Progress(label, len(items))
 
     def submit() -> None:
-        for part in todo:
-            pending[remote.remote(part, ctx_ref)] = part
+        for item in todo:
+            pending[remote.remote(item, ctx_ref)] = item
             if len(pending) >= window:
                 return
 
@@ -73,24 +102,109 @@ def run_tasks(
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1, timeout=5.0)
         for ref in done:
-            part = pending.pop(ref)
+            item = pending.pop(ref)
             records = 0
             try:
                 result = ray.get(ref)
             except Exception as e:  # retries exhausted: a worker died every time, or the task kept raising
-                failures.append(PartFailure(part, _one_line(e)))
+                failures.append(TaskFailure(item, _one_line(e)))
             else:
                 if result.get("error"):
-                    failures.append(PartFailure(part, result["error"]))
+                    failures.append(TaskFailure(item, result["error"]))
                 else:
                     records = int(result.get("records", 0))
                     if on_done:
-                        on_done(part, result)
+                        on_done(item, result)
             progress.advance(records)
         submit()
         progress.refresh()
     progress.close(len(failures))
     return failures
+
+
+def _storage_guarded(item: Any, fn_ctx: tuple[Callable[[Any, Any], dict[str, Any]], Any]) -> dict[str, Any]:
+    """A disk-full or permission error is returned as one line naming the path (retries cannot help,
+    and Ray would print a traceback per attempt); any other exception raises and is retried."""
+    fn, ctx = fn_ctx
+    try:
+        return fn(item, ctx)
+    except OSError as e:
+        message = storage_error(e)
+        if message is None:
+            raise
+        return {"error": message, "retryable": False}
+
+
+def run_pending(
+    fn: Callable[[ItemT, Any], dict[str, Any]],
+    items: Sequence[ItemT],
+    context: Any,
+    *,
+    is_done: Callable[[ItemT], bool],
+    label: str,
+    resources: Resources = Resources(),
+    ray_address: str | None = None,
+    num_cpus: int | None = None,
+    on_done: Callable[[ItemT, dict[str, Any]], None] | None = None,
+    unit: str = "tasks",
+) -> int:
+    """The one resumable map of the engine: skip the items `is_done` says are finished (their ledger
+    marker exists), run the rest as Ray tasks, and raise TasksFailed if any failed after its retries.
+    Returns how many items ran."""
+    todo = [it for it in items if not is_done(it)]
+    if todo:
+        ensure_ray(ray_address, num_cpus)
+        failures = run_tasks(fn, todo, context, resources=resources, label=label, on_done=on_done)
+        if failures:
+            raise TasksFailed(label, failures, len(items), unit)
+    return len(todo)
+
+
+@dataclass(frozen=True)
+class _Marked:
+    fn: Callable[[Any, Any], dict[str, Any]]
+    ctx: Any
+    ledger: str
+    fingerprint: str
+
+
+def _run_marked(item: Any, m: _Marked) -> dict[str, Any]:
+    # The marker is written by the task, after its outputs: a driver killed meanwhile loses nothing.
+    result = {**m.fn(item, m.ctx), "fingerprint": m.fingerprint}
+    Ledger(Path(m.ledger)).mark_done(item.key, result)
+    return result
+
+
+def map_resumable(
+    fn: Callable[[KeyedT, Any], dict[str, Any]],
+    items: Sequence[KeyedT],
+    ctx: Any,
+    ledger_dir: Path,
+    fingerprint: str,
+    *,
+    label: str,
+    resources: Resources = Resources(),
+    ray_address: str | None = None,
+    num_cpus: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """`run_pending` for tasks that do not write their own marker: each result is recorded under
+    `item.key` in `ledger_dir` with `fingerprint`; a marker of another fingerprint is redone.
+    Returns every item's result by key (fresh or from its marker)."""
+    ledger = Ledger(ledger_dir)
+    results: dict[str, dict[str, Any]] = {}
+
+    def is_done(item: KeyedT) -> bool:
+        if ledger.is_done(item.key):
+            entry = ledger.read(item.key)
+            if entry.get("fingerprint") == fingerprint:
+                results[item.key] = entry
+                return True
+        return False
+
+    run_pending(_run_marked, items, _Marked(fn, ctx, str(ledger_dir), fingerprint), is_done=is_done, label=label,
+                resources=resources, ray_address=ray_address, num_cpus=num_cpus,
+                on_done=lambda it, r: results.__setitem__(it.key, r))
+    return results
 
 
 def _one_line(e: Exception) -> str:

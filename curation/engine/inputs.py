@@ -19,8 +19,7 @@ from typing import Any, Iterable
 import fsspec
 
 from curation.config.manifest import is_remote
-from curation.engine.executor import ensure_ray, run_tasks
-from curation.core.errors import RunFailed
+from curation.engine.executor import run_pending
 from curation.readers import Part
 
 # fsspec `info` keys that identify an object's version, by store (compared when both sides have them).
@@ -71,11 +70,8 @@ def identities(parts: list[Part], hash_content: bool = False, ray_address: str |
     out = {key: file_identity(p.path) for key, p in first.items()}
     if hash_content and first:
         hashes: dict[tuple[str, str], str] = {}
-        ensure_ray(ray_address, num_cpus)
-        failures = run_tasks(_hash_task, list(first.values()), None, label="hash inputs",
-                             on_done=lambda p, r: hashes.__setitem__((p.source, p.relpath), r["sha256"]))
-        if failures:
-            raise RunFailed("hashing the inputs failed:\n" + "\n".join(f"{f.part.describe()}: {f.error}" for f in failures[:20]))
+        run_pending(_hash_task, list(first.values()), None, is_done=lambda p: False, label="hash inputs", unit="files",
+                    ray_address=ray_address, num_cpus=num_cpus, on_done=lambda p, r: hashes.__setitem__((p.source, p.relpath), r["sha256"]))
         for key, sha in hashes.items():
             out[key]["sha256"] = sha
     return out

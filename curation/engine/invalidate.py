@@ -53,10 +53,10 @@ def invalidate(ctx: PhaseContext, phases: list[Phase], changes: Changes, log: Ca
     redo: list[str] = []
     for phase in reversed(phases):
         redo.extend(phase.reset(ctx))
-    for report in ("audit", "datasheet"):
-        if (run.root / report).exists():
-            remove(run.root / report)
-            log(f"removed {report}/ (it described the previous inputs; run `curate {report}` again)")
+    for report, folder in (("audit", run.audit), ("datasheet", run.datasheet)):
+        if folder.exists():
+            remove(folder)
+            log(f"removed {folder} (it described the previous inputs; run `curate {report}` again)")
     for entry in changes.stale:
         source, slug = entry["part"].split("/", 1)
         drop_part(run, source, slug, entry)

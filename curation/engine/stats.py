@@ -117,13 +117,13 @@ def summary_rows(stage_stats: dict[str, Any], order: list[str]) -> list[dict[str
 def write_stage_stats(run: RunDir, tally: RunTally, stage_order: list[str]) -> dict[str, Any]:
     """stats/stages.json, stats/summary.csv and stats/timing.json of the per-document stages."""
     stage_stats = tally.stage_stats()
-    write_json(run.stats / "stages.json", {"order": ["read", *stage_order], "stages": stage_stats})
-    write_json(run.stats / "timing.json", tally.timing())
+    write_json(run.stage_stats, {"order": ["read", *stage_order], "stages": stage_stats})
+    write_json(run.timing, tally.timing())
     rows = summary_rows(stage_stats, stage_order)
     if rows:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-        write_atomic(run.stats / "summary.csv", buf.getvalue())
+        write_atomic(run.summary_csv, buf.getvalue())
     return stage_stats

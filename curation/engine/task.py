@@ -20,15 +20,15 @@ import pyarrow.parquet as pq
 
 from curation.engine.ledger import Ledger
 from curation.core.rundir import RunDir, commit, tmp_path
-from curation.core.errors import UserError, storage_error
+from curation.core.errors import UserError
 from curation.config.manifest import Source
 from curation.readers import Part, read_part
-from curation.core.schema import QUARANTINE_SCHEMA, conform, documents_schema, rejected_schema
+from curation.core.schema import QUARANTINE_SCHEMA, UNDETERMINED, conform, documents_schema, rejected_schema
 from curation.config.stages import StagesConfig
+from curation.core.resources import Resources
 from curation.stages.base import Stage
 
 DOCUMENTS_PHASE = "documents"
-UNDETERMINED = "und"  # language key in stats before language identification has run
 
 
 @dataclass(frozen=True)
@@ -218,8 +218,12 @@ def run_part_safely(part: Part, ctx: RunContext) -> dict[str, Any]:
         return process_part(part, ctx)
     except UserError as e:
         return {"part": part.key, "error": str(e), "retryable": False}
-    except OSError as e:  # disk full, permission denied: one line, not a traceback per retry
-        message = storage_error(e)
-        if message is None:
-            raise
-        return {"part": part.key, "error": message, "retryable": False}
+
+
+
+def task_resources(stages: list[Stage]) -> Resources:
+    """A documents task runs every stage on its part, one after the other: it needs the most any of them needs."""
+    need = Resources()
+    for s in stages:
+        need = need.merge(s.resources)
+    return need

@@ -17,14 +17,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, model_validator
 
-from curation.core.rundir import RunDir, write_atomic, write_json
+from curation.config.base import Strict
+from curation.config.manifest import LanguageCode
 from curation.core.errors import UserError
-from curation.config.manifest import LanguageCode, Strict
-from curation.engine.phase import Phase, PhaseContext
+from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.yamlfile import read_yaml, validate
+from curation.engine.phase import Phase, PhaseContext
+from curation.core.schema import SPLITS
 
 PositiveFactor = Annotated[float, Field(gt=0)]
-SPLITS = ("train", "valid", "test")
 
 
 class Sampling(Strict):
@@ -48,7 +49,9 @@ class Exclude(Strict):
 
 
 class Selection(Strict):
-    """Which shards the phase uses. `phase` selects the sources whose sources.yaml `phases` list it."""
+    """Which shards a training phase of the mixture uses (a phase of model training, e.g. Salamandra's
+    continued pre-training; not a whole-run pipeline phase of curation/phases/). `phase` selects the sources
+    whose sources.yaml `phases` list it."""
 
     phase: str | None = None
     sources: list[str] | None = None  # explicit list (overrides phase membership)
@@ -112,7 +115,7 @@ class Shard:
 
 def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
     """The shards of a run, from shards/manifest.json (written by the shards phase)."""
-    path = run_dir / "shards" / "manifest.json"
+    path = RunDir(run_dir).shards_manifest
     if not path.is_file():
         raise UserError(f"{path}: {_why_no_manifest(run_dir)}")
     try:
@@ -142,9 +145,9 @@ def _why_no_manifest(run_dir: Path) -> str:
     return "no shard manifest: the run has no shards yet (its pipeline needs a `tokenizer:`, or its shards phase has not finished)"
 
 
-def source_phases(run_dir: Path) -> dict[str, list[str]]:
+def training_phases(run_dir: Path) -> dict[str, list[str]]:
     """Phase membership of the run's sources (resolved entries recorded in run.json)."""
-    meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    meta = json.loads(RunDir(run_dir).run_json.read_text(encoding="utf-8"))
     return {s["id"]: list(s.get("phases", [])) for s in meta.get("sources", [])}
 
 
@@ -152,7 +155,7 @@ def mix_run(run_dir: Path, mixture_file: Path, root: str | None = None) -> dict[
     """`curate mix`: the blend of a run's shards under a recipe, written to RUN/blend/."""
     m = load_mixture(mixture_file)
     shards, _ = load_shards(run_dir)
-    blend = compute_blend(m, shards, source_phases(run_dir))
+    blend = compute_blend(m, shards, training_phases(run_dir))
     paths = write_blend_files(run_dir, m, blend, root)
     return {"mixture": m.name, "files": {k: str(v) for k, v in paths.items()}, "train_shards": len(blend["train"]),
             "languages": shares(blend["train"], "language"), "sources": shares(blend["train"], "source"), "blend": blend}
@@ -167,12 +170,12 @@ def factor(m: Mixture, shard: Shard) -> float:
     return f
 
 
-def selected(m: Mixture, shard: Shard, source_phases: dict[str, list[str]]) -> bool:
+def selected(m: Mixture, shard: Shard, training_phases: dict[str, list[str]]) -> bool:
     sel = m.select
     if sel.sources is not None:
         if shard.source not in sel.sources:
             return False
-    elif sel.phase is not None and sel.phase not in source_phases.get(shard.source, []):
+    elif sel.phase is not None and sel.phase not in training_phases.get(shard.source, []):
         return False
     if sel.languages is not None and shard.language not in sel.languages:
         return False
@@ -190,11 +193,11 @@ class BlendEntry:
     epochs: float  # train only: how many times the shard is seen for the token budget
 
 
-def compute_blend(m: Mixture, shards: list[Shard], source_phases: dict[str, list[str]]) -> dict[str, list[BlendEntry]]:
+def compute_blend(m: Mixture, shards: list[Shard], training_phases: dict[str, list[str]]) -> dict[str, list[BlendEntry]]:
     """Per split, the selected non-empty shards with their normalized weights (and train epochs)."""
     out: dict[str, list[BlendEntry]] = {}
     for split in SPLITS:
-        chosen = sorted((s for s in shards if s.split == split and s.tokens > 0 and selected(m, s, source_phases)), key=lambda s: s.name)
+        chosen = sorted((s for s in shards if s.split == split and s.tokens > 0 and selected(m, s, training_phases)), key=lambda s: s.name)
         if split != "train" and m.eval_weighting == "proportional":
             raw = [float(s.tokens) for s in chosen]
         else:
@@ -227,7 +230,7 @@ def shares(entries: list[BlendEntry], key: str) -> dict[str, dict[str, float]]:
 def _prefix(run_dir: Path, shard: Shard, root: str | None) -> str:
     if root is None:
         return str((run_dir / shard.prefix).resolve())
-    rel = os.path.relpath(run_dir / shard.prefix, run_dir / "shards")
+    rel = os.path.relpath(run_dir / shard.prefix, RunDir(run_dir).shards)
     return f"{root.rstrip('/')}/{rel}" if root else rel
 
 
@@ -240,7 +243,7 @@ def _pairs(entries: list[BlendEntry], run_dir: Path, root: str | None) -> list[A
 
 def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntry]], root: str | None = None) -> dict[str, Path]:
     """Megatron --data-args-path, --per-split-data-args-path JSON and NeMo data_prefix YAML."""
-    folder = run_dir / "blend"
+    folder = RunDir(run_dir).blend
     pairs = {split: _pairs(blend[split], run_dir, root) for split in SPLITS}
     paths = {
         "data_args": folder / f"{m.name}.data-args.txt",
@@ -272,10 +275,10 @@ class MixPhase(Phase):
     name = "mix"
 
     def enabled(self, ctx: PhaseContext) -> bool:
-        return ctx.pipeline.pipeline.mixture is not None and (ctx.run.root / "shards" / "manifest.json").is_file()
+        return ctx.pipeline.pipeline.mixture is not None and ctx.run.shards_manifest.is_file()
 
     def outputs(self, run: RunDir) -> list[Path]:
-        return [run.root / "blend"]  # every blend names the shards, which are made again
+        return [run.blend]  # every blend names the shards, which are made again
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None

@@ -15,12 +15,13 @@ import orjson
 import pyarrow as pa
 
 from curation.config.manifest import Source
+from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA
+from curation.readers.columns import READ_STAGE, REJECTED_READ_SCHEMA, metadata_json
 from curation.readers.parts import Part
-from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, REJECTION_FIELDS
 
-READ_STAGE = "read"
-REJECTED_READ_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + REJECTION_FIELDS)
 _MISSING = object()
+# WARC records carry their id and URL: these are the defaults when the source's fields do not say.
+WARC_DEFAULTS = {"id": "id", "url": "url"}
 
 
 def get_path(record: Any, path: str) -> Any:
@@ -53,9 +54,13 @@ class DocumentBuilder:
     quarantined: dict[str, list] = field(default_factory=lambda: {f.name: [] for f in QUARANTINE_SCHEMA})
     records: int = 0
     raw_bytes: int = 0
+    tables: list[tuple[pa.Table, pa.Table]] = field(default_factory=list)  # blocks mapped on Arrow columns
 
     def __post_init__(self) -> None:
         fm = self.source.fields
+        warc = self.source.format == "warc"
+        self._id = fm.id or (WARC_DEFAULTS["id"] if warc else None)
+        self._url = fm.url or (WARC_DEFAULTS["url"] if warc else None)
         self._dir = PurePosixPath(self.part.relpath).parent.name
         self._file = PurePosixPath(self.part.relpath).name
         self._single_language = self.source.languages[0] if len(self.source.languages) == 1 else None
@@ -76,6 +81,34 @@ class DocumentBuilder:
             return self._file
         return get_path(record, path)
 
+    def add_mapped(self, docs: pa.Table, rejected: pa.Table, records: int, raw_bytes: int) -> None:
+        """A block mapped on Arrow columns (columns.ColumnMapper): its documents and read rejections."""
+        self._materialize()
+        self.tables.append((docs, rejected))
+        self.records += records
+        self.raw_bytes += raw_bytes
+
+    def text_of(self, record: dict) -> tuple[str | None, str | None]:
+        """(text, None) or (None, why the record has no usable text)."""
+        fm = self.source.fields
+        template = fm.text_template
+        values = []
+        for path in fm.text_paths:
+            v = self._value(record, path)
+            if v is _MISSING or v is None:
+                if template is not None or len(fm.text_paths) == 1:
+                    return None, f"no text: field '{path}' (fields.text) is missing"
+                continue
+            if not isinstance(v, str):
+                return None, f"field '{path}' (fields.text) is a {type(v).__name__}, not a string"
+            values.append((path, v))
+        if not values:
+            return None, f"no text: fields {', '.join(repr(p) for p in fm.text_paths)} (fields.text) are all missing"
+        if template is not None:
+            found = dict(values)
+            return "".join(p if i % 2 == 0 else found[p] for i, p in enumerate(template)), None
+        return fm.text_separator.join(v for _, v in values), None
+
     def add(self, offset: int, record: Any, raw_size: int, reject: str | None = None) -> None:
         """A parsed native record. `reject` marks a valid record that is not a document (reason)."""
         self.records += 1
@@ -83,14 +116,10 @@ class DocumentBuilder:
         if not isinstance(record, dict):
             self.quarantine(offset, f"record is a JSON {type(record).__name__}, not an object", None, count=False)
             return
-        fm = self.source.fields
-        text = self._value(record, fm.text)
+        text, error = self.text_of(record)
         if reject is None:
-            if text is _MISSING or text is None:
-                self.quarantine(offset, f"no text: field '{fm.text}' (fields.text) is missing", orjson.dumps(record, default=str), count=False)
-                return
-            if not isinstance(text, str):
-                self.quarantine(offset, f"field '{fm.text}' (fields.text) is a {type(text).__name__}, not a string", orjson.dumps(record, default=str), count=False)
+            if error is not None:
+                self.quarantine(offset, error, orjson.dumps(record, default=str), count=False)
                 return
             if not text.strip():
                 reject = "empty_text"
@@ -105,7 +134,7 @@ class DocumentBuilder:
     def _row(self, offset: int, record: dict, text: str) -> dict[str, Any]:
         fm = self.source.fields
         origin = f"{self.part.relpath}:{offset}"
-        native_id = self._value(record, fm.id)
+        native_id = self._value(record, self._id)
         doc_id = origin if native_id is _MISSING or native_id is None else str(native_id)
         if "code" in self.source.languages:
             language = "code"
@@ -113,7 +142,7 @@ class DocumentBuilder:
             label = self._value(record, fm.language)
             language = str(label).lower() if label not in (_MISSING, None) else self._single_language
         score = self._value(record, fm.language_score)
-        url = self._value(record, fm.url)
+        url = self._value(record, self._url)
         metadata = {}
         for key, path in self._metadata.items():
             v = self._value(record, path)
@@ -126,7 +155,7 @@ class DocumentBuilder:
             "language": language,
             "language_score": float(score) if isinstance(score, (int, float)) else None,
             "url": None if url in (_MISSING, None) else str(url),
-            "metadata": orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS, default=str).decode() if metadata else None,
+            "metadata": metadata_json(metadata),
             "origin": origin,
         }
 
@@ -142,16 +171,27 @@ class DocumentBuilder:
         q["raw"].append(None if raw is None else raw[:QUARANTINE_RAW_CAP])
         q["raw_length"].append(None if raw is None else len(raw))
 
+    def _materialize(self) -> None:
+        """Rows added one by one become a table, so that documents stay in file order."""
+        if self.docs["id"] or self.rejected["id"]:
+            self.tables.append((pa.Table.from_pydict(self.docs, schema=DOCUMENT_SCHEMA), pa.Table.from_pydict(self.rejected, schema=REJECTED_READ_SCHEMA)))
+            for d in (self.docs, self.rejected):
+                for v in d.values():
+                    v.clear()
+
     def flush(self) -> ReadBatch:
+        self._materialize()
+        docs = [d for d, _ in self.tables]
+        rejected = [r for _, r in self.tables]
         batch = ReadBatch(
-            docs=pa.Table.from_pydict(self.docs, schema=DOCUMENT_SCHEMA),
-            rejected=pa.Table.from_pydict(self.rejected, schema=REJECTED_READ_SCHEMA),
+            docs=pa.concat_tables(docs).combine_chunks() if docs else DOCUMENT_SCHEMA.empty_table(),
+            rejected=pa.concat_tables(rejected).combine_chunks() if rejected else REJECTED_READ_SCHEMA.empty_table(),
             quarantined=pa.Table.from_pydict(self.quarantined, schema=QUARANTINE_SCHEMA),
             records=self.records,
             raw_bytes=self.raw_bytes,
         )
-        for d in (self.docs, self.rejected, self.quarantined):
-            for v in d.values():
-                v.clear()
+        for v in self.quarantined.values():
+            v.clear()
+        self.tables = []
         self.records = self.raw_bytes = 0
         return batch

@@ -19,10 +19,20 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.config.manifest import bundled_manifest_path
+from curation.core.errors import UserError
+from curation.core.rundir import RunDir
+from curation.core.yamlfile import load as load_yaml
 from curation.formats.indexed import bin_path, idx_path
 from curation.reports.shard_checks import check_entry, check_index, check_totals, unlisted
-from curation.phases.mix import Mixture, compute_blend, load_mixture, load_shards, source_phases
-from curation.core.yamlfile import load as load_yaml
+from curation.phases.mix import (
+    Mixture,
+    compute_blend,
+    load_mixture,
+    load_shards,
+    resolve_mixture,
+    training_phases,
+)
 
 
 @dataclass
@@ -40,8 +50,6 @@ class Audit:
 
 
 def published_shares() -> dict[str, dict[str, float]]:
-    from curation.config.manifest import bundled_manifest_path
-
     data = load_yaml((bundled_manifest_path().parent / "salamandra_shares.yaml").read_text(encoding="utf-8"))
     return data["languages"]
 
@@ -56,7 +64,7 @@ def _sha256(path: Path) -> str:
 
 def _docs_on_disk(run_dir: Path) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for p in sorted((run_dir / "docs").glob("*/*.parquet")):
+    for p in sorted(RunDir(run_dir).docs().glob("*/*.parquet")):
         values = pc.value_counts(pq.read_table(p, columns=["language"])["language"])
         for lang, n in zip(values.field("values").to_pylist(), values.field("counts").to_pylist()):
             counts[(p.parent.name, lang)] += n
@@ -91,7 +99,7 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
         by_shard.append({"shard": shard.name, "language": shard.language, "source": shard.source, "split": shard.split, "documents": docs, "tokens": tokens, "dtype": shape.dtype.name})
 
     # Cross-check: the shards phase's own tallies, and the documents on disk.
-    stats_path = run_dir / "stats" / "tokens.json"
+    stats_path = RunDir(run_dir).token_stats
     if stats_path.is_file():
         import json
 
@@ -112,7 +120,7 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
 
     blend_weights: dict[str, float] = {}
     if mixture is not None:
-        blend = compute_blend(mixture, shards, source_phases(run_dir))
+        blend = compute_blend(mixture, shards, training_phases(run_dir))
         for e in blend["train"]:
             blend_weights[e.shard.language] = blend_weights.get(e.shard.language, 0.0) + 100 * e.weight
 
@@ -200,6 +208,4 @@ def plot(audit: Audit, path: Path) -> None:
 def load_mixture_ref(ref: str | None) -> Mixture | None:
     if ref is None:
         return None
-    from curation.phases.mix import resolve_mixture
-
     return load_mixture(resolve_mixture(ref))

@@ -17,29 +17,9 @@ import pyarrow as pa
 
 from curation.config.base import StageConfig
 from curation.config.manifest import Source
+from curation.core.resources import Resources
 
 ConfigT = TypeVar("ConfigT", bound=StageConfig)
-
-
-@dataclass(frozen=True)
-class Resources:
-    """What one Ray task of a stage or phase needs. The documents task of a part asks for the largest
-    need of the stages it runs (they run one after the other in that task)."""
-
-    cpus: float = 1.0
-    gpus: float = 0.0
-    memory_gb: float = 0.0  # 0 = no reservation
-
-    def merge(self, other: "Resources") -> "Resources":
-        return Resources(max(self.cpus, other.cpus), max(self.gpus, other.gpus), max(self.memory_gb, other.memory_gb))
-
-    def ray_options(self) -> dict[str, float]:
-        opts: dict[str, float] = {"num_cpus": self.cpus}
-        if self.gpus:
-            opts["num_gpus"] = self.gpus
-        if self.memory_gb:
-            opts["memory"] = self.memory_gb * 2**30
-        return opts
 
 
 @dataclass

@@ -8,6 +8,7 @@ import trafilatura
 
 from curation.config.manifest import Source
 from curation.config.base import StageConfig
+from curation.core.resources import Resources
 from curation.stages.base import Stage, StageOutput
 
 
@@ -20,6 +21,8 @@ class ExtractConfig(StageConfig):
 
 class Extract(Stage[ExtractConfig]):
     name = "extract"
+    # trafilatura parses one page at a time in this process: one CPU
+    resources = Resources(cpus=1)
 
     def applies_to(self, source: Source) -> bool:
         return source.is_html

@@ -23,6 +23,7 @@ from pydantic import Field
 from curation.stages.minhash import MinHasher
 from curation.config.manifest import Source
 from curation.config.base import StageConfig
+from curation.core.resources import Resources
 from curation.stages.base import Stage, StageOutput
 
 EXACT_HASH_BYTES = 16
@@ -43,6 +44,8 @@ class SignaturesConfig(StageConfig):
 
 class Signatures(Stage[SignaturesConfig]):
     name = "signatures"
+    # the numba MinHash kernel runs single-threaded over the batch
+    resources = Resources(cpus=1)
     columns = [
         pa.field("exact_hash", pa.binary(EXACT_HASH_BYTES)),
         pa.field("minhash", pa.list_(pa.uint32())),

@@ -42,7 +42,7 @@ class ModelConfig(_Strict):
     init_std: Annotated[float, Field(gt=0)] = 0.02
 
     @model_validator(mode="after")
-    def _heads(self) -> "ModelConfig":
+    def _heads(self) -> ModelConfig:
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size {self.hidden_size} is not a multiple of num_heads {self.num_heads}")
         if self.num_heads % self.kv_heads:
@@ -59,7 +59,8 @@ class DataConfig(_Strict):
 
     seq_length: Annotated[int, Field(ge=2)] = 4096
     micro_batch_size: PositiveInt = 1
-    global_batch_size: PositiveInt = 512  # samples per optimizer step; accumulation = global / micro
+    # Samples per optimizer step, over all processes: global = micro x accumulation x processes.
+    global_batch_size: PositiveInt = 512
     seed: int = 1234  # Megatron's random_seed: document and sample shuffles of every shard
     eod_id: int = 2  # `</s>`, appended to every document by the shards phase
     reset_attention_mask: bool = True  # no attention across documents packed in one sample
@@ -68,14 +69,20 @@ class DataConfig(_Strict):
     mid_level_dataset_surplus: Annotated[float, Field(ge=0)] = 0.005  # Megatron's per-shard sample buffer
 
     @model_validator(mode="after")
-    def _batches(self) -> "DataConfig":
+    def _batches(self) -> DataConfig:
         if self.global_batch_size % self.micro_batch_size:
             raise ValueError(f"global_batch_size {self.global_batch_size} is not a multiple of micro_batch_size {self.micro_batch_size}")
         return self
 
-    @property
-    def accumulation_steps(self) -> int:
-        return self.global_batch_size // self.micro_batch_size
+    def accumulation_steps(self, world_size: int) -> int:
+        """Micro-batches per process and step; a one-line UserError when the global batch does not split."""
+        per_step = self.micro_batch_size * world_size
+        if self.global_batch_size % per_step:
+            raise UserError(
+                f"data.global_batch_size {self.global_batch_size} is not a multiple of data.micro_batch_size "
+                f"{self.micro_batch_size} x {world_size} processes (= {per_step}): global = micro x accumulation x processes"
+            )
+        return self.global_batch_size // per_step
 
 
 class OptimConfig(_Strict):
@@ -88,7 +95,7 @@ class OptimConfig(_Strict):
     clip_grad: Annotated[float, Field(gt=0)] = 1.0
 
     @model_validator(mode="after")
-    def _lrs(self) -> "OptimConfig":
+    def _lrs(self) -> OptimConfig:
         if self.min_lr > self.lr:
             raise ValueError(f"min_lr {self.min_lr} is above lr {self.lr}")
         return self
@@ -112,6 +119,20 @@ class TrainConfig(_Strict):
     compile: Literal["auto", "on", "off"] = "auto"  # auto: torch.compile on CUDA only
     # Peak dense bf16 FLOP/s of one device for MFU; None: looked up from the GPU's name (no MFU on CPU).
     peak_tflops: Annotated[float, Field(gt=0)] | None = None
+    # With several processes: ddp replicates the model (gradients all-reduced once per step); fsdp shards
+    # parameters, gradients and optimizer state with FSDP2 `fully_shard` (per decoder layer, then the
+    # model), for models whose training state does not fit one device.
+    parallel: Literal["ddp", "fsdp"] = "ddp"
+    # sdpa: PyTorch SDPA picks its kernel. flash: every attention call runs under
+    # sdpa_kernel(FLASH_ATTENTION) alone, so SDPA raises instead of falling back to another kernel; a
+    # run that trains took the flash path. Needs data.reset_attention_mask=false (no per-document mask).
+    attention: Literal["sdpa", "flash"] = "sdpa"
+
+    @model_validator(mode="after")
+    def _flash(self) -> TrainConfig:
+        if self.attention == "flash" and self.data.reset_attention_mask:
+            raise ValueError("attention 'flash' takes no per-document mask: set data.reset_attention_mask=false")
+        return self
 
 
 PRESETS = ("tiny", "150m", "1b")

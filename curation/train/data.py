@@ -27,9 +27,9 @@ import numpy as np
 from numba import njit
 
 from curation.core.errors import UserError
+from curation.core.schema import SPLITS
 from curation.formats.indexed import IndexedReader
 
-SPLITS = ("train", "valid", "test")
 FINAL_EPOCH_THRESHOLD = 0.80  # GPTDataset: a last epoch used below this fraction is shuffled separately
 
 
@@ -253,43 +253,17 @@ class BlendedSamples:
         """Back to the blend's first sample."""
         self.blend = GreedyBlend([it.weight for it in self.items])
 
-    def next(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The next n samples: tokens (n, S + 1) and the blend index of the shard each came from."""
+    def next(self, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The next n samples of the blend, or only those at positions `rows` of them (a process's share
+        of a global batch: the blend advances by n either way, so its state stays global): tokens
+        (len, S + 1) and the blend index of the shard each came from."""
         dataset, sample = self.blend.take(n)
-        rows = []
+        if rows is not None:
+            dataset, sample = dataset[rows], sample[rows]
+        out = []
         for d, s in zip(dataset.tolist(), sample.tolist()):
             shard = self.datasets[d]
             if s >= len(shard):
                 raise UserError(f"{shard.prefix}: sample {s} requested of {len(shard)}; raise data.mid_level_dataset_surplus")
-            rows.append(shard[s])
-        return np.stack(rows), dataset
-
-
-# --- a micro-batch ------------------------------------------------------------------------------------
-
-
-@dataclass
-class MicroBatch:
-    input_ids: np.ndarray  # (B, S) int64
-    labels: np.ndarray  # (B, S) int64
-    loss_mask: np.ndarray  # (B, S) float32
-    position_ids: np.ndarray  # (B, S) int64
-    document_ids: np.ndarray  # (B, S) int64: which packed document each position belongs to
-
-
-def make_micro_batch(samples: np.ndarray, eod_id: int, reset_position_ids: bool, eod_mask_loss: bool) -> MicroBatch:
-    """Inputs and labels from samples of S + 1 tokens, and GPTDataset's EOD-derived masks and positions:
-    a document starts after each EOD of the inputs; positions restart there when `reset_position_ids`."""
-    tokens, labels = samples[:, :-1], samples[:, 1:]
-    eod = tokens == eod_id
-    starts = np.zeros_like(eod)
-    starts[:, 0] = True
-    starts[:, 1:] = eod[:, :-1]
-    document_ids = np.cumsum(starts, axis=1, dtype=np.int64) - 1
-    arange = np.broadcast_to(np.arange(tokens.shape[1], dtype=np.int64), tokens.shape)
-    if reset_position_ids:
-        position_ids = arange - np.maximum.accumulate(np.where(starts, arange, 0), axis=1)
-    else:
-        position_ids = np.array(arange)
-    loss_mask = np.where(eod, 0.0, 1.0).astype(np.float32) if eod_mask_loss else np.ones(tokens.shape, np.float32)
-    return MicroBatch(np.ascontiguousarray(tokens), np.ascontiguousarray(labels), loss_mask, position_ids, document_ids)
+            out.append(shard[s])
+        return np.stack(out), dataset

@@ -6,10 +6,12 @@ and quarantine entries must come out.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
 import json
+import lzma
 import unicodedata
 import zlib
 from pathlib import Path
@@ -25,7 +27,7 @@ from curation.core.schema import DOCUMENT_SCHEMA
 from curation.stages.extract import Extract, ExtractConfig
 from curation.stages.normalize import Normalize, NormalizeConfig
 
-JSONL_FORMATS = ["jsonl", "jsonl.gz", "jsonl.zst"]
+JSONL_FORMATS = ["jsonl", "jsonl.gz", "jsonl.zst", "jsonl.xz", "jsonl.bz2"]
 
 
 def make_source(fmt: str, location: Path | str, languages=("es", "ca"), fields: FieldMap | None = None, **kw) -> Source:
@@ -69,6 +71,10 @@ def compress(data: bytes, fmt: str) -> bytes:
         return gzip.compress(data)
     if fmt == "jsonl.zst":
         return zstandard.ZstdCompressor(level=3).compress(data)
+    if fmt == "jsonl.xz":
+        return lzma.compress(data)
+    if fmt == "jsonl.bz2":
+        return bz2.compress(data)
     return data
 
 
@@ -77,6 +83,10 @@ def decompress(data: bytes, fmt: str) -> bytes:
         return gzip.decompress(data)
     if fmt == "jsonl.zst":
         return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True).read()
+    if fmt == "jsonl.xz":
+        return lzma.decompress(data)
+    if fmt == "jsonl.bz2":
+        return bz2.decompress(data)
     return data
 
 
@@ -261,7 +271,7 @@ def incompressible_records(n: int) -> list[dict]:
     return [{"id": f"r{i}", "text": " ".join(hashlib.sha256(f"{i}-{k}".encode()).hexdigest() for k in range(4))} for i in range(n)]
 
 
-@pytest.mark.parametrize("fmt, name", [("jsonl.zst", "zstd"), ("jsonl.gz", "gzip")])
+@pytest.mark.parametrize("fmt, name", [("jsonl.zst", "zstd"), ("jsonl.gz", "gzip"), ("jsonl.xz", "xz"), ("jsonl.bz2", "bz2")])
 def test_truncated_stream(tmp_path, fmt, name):
     records = incompressible_records(6000)  # ~1.6 MB: several zstd blocks / deflate blocks
     raw = jsonl(records)
@@ -273,6 +283,10 @@ def test_truncated_stream(tmp_path, fmt, name):
     # what an independent streaming decoder recovers from the cut bytes
     if fmt == "jsonl.gz":
         prefix = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(cut)
+    elif fmt == "jsonl.xz":
+        prefix = lzma.LZMADecompressor().decompress(cut)
+    elif fmt == "jsonl.bz2":
+        prefix = bz2.BZ2Decompressor().decompress(cut)
     else:
         prefix = zstandard.ZstdDecompressor().decompressobj().decompress(cut)
     assert raw.startswith(prefix) and 0 < len(prefix) < len(raw)
@@ -292,7 +306,7 @@ def test_truncated_stream(tmp_path, fmt, name):
     assert r.records == n_complete + 1
 
 
-@pytest.mark.parametrize("fmt, name", [("jsonl.zst", "zstd"), ("jsonl.gz", "gzip")])
+@pytest.mark.parametrize("fmt, name", [("jsonl.zst", "zstd"), ("jsonl.gz", "gzip"), ("jsonl.xz", "xz"), ("jsonl.bz2", "bz2")])
 def test_truncated_inside_the_header(tmp_path, fmt, name):
     path = tmp_path / f"cut.{fmt}"
     path.write_bytes(compress(jsonl([{"text": "x"}]), fmt)[:5])
@@ -313,7 +327,7 @@ def test_empty_file(tmp_path, fmt):
     assert r.records == 0 and not r.docs and not r.rejected and not r.quarantined
 
 
-@pytest.mark.parametrize("fmt", ["jsonl.zst", "jsonl.gz"])
+@pytest.mark.parametrize("fmt", ["jsonl.zst", "jsonl.gz", "jsonl.xz", "jsonl.bz2"])
 def test_multi_frame_and_multi_member(tmp_path, fmt):
     records = [{"text": f"texto {i}", "id": str(i)} for i in range(50)]
     raw = jsonl(records)
@@ -326,7 +340,8 @@ def test_multi_frame_and_multi_member(tmp_path, fmt):
             w.write(jsonl([{"text": "streamed", "id": "s"}]))
         data += buf.getvalue()
     else:
-        data = b"".join(gzip.compress(c) for c in chunks) + gzip.compress(jsonl([{"text": "streamed", "id": "s"}]))
+        one = {"jsonl.gz": gzip.compress, "jsonl.xz": lzma.compress, "jsonl.bz2": bz2.compress}[fmt]
+        data = b"".join(one(c) for c in chunks) + one(jsonl([{"text": "streamed", "id": "s"}]))
     path = tmp_path / f"multi.{fmt}"
     path.write_bytes(data)
     r = read_all(make_source(fmt, path, fields=FieldMap(id="id")))

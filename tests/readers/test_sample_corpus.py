@@ -90,7 +90,8 @@ def test_native_fields_are_mapped(sample_read) -> None:
     for d in oscar:
         meta = json.loads(d["metadata"])
         assert d["id"].startswith("<urn:uuid:") and d["url"].startswith("http")
-        assert set(meta) >= {"harmful_pp", "identification", "quality_warnings", "categories"}
+        # null annotations (OSCAR writes "quality_warnings": null) are dropped: a null and a missing key read the same
+        assert set(meta) >= {"harmful_pp", "identification"} and None not in meta.values()
         if d["id"] in flagged:
             assert meta["quality_warnings"] == flagged[d["id"]]["quality_warnings"]
     code = sample_read["starcoder/python/train-00000-of-00001.parquet"]["docs"].to_pylist()

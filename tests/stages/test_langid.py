@@ -10,10 +10,10 @@ import pyarrow as pa
 import pytest
 
 from curation.core.errors import UserError
-from curation.evals.langid_set import LANGUAGES, build
 from curation.stages.langid.labels import normalize_label
 from curation.stages.langid.model import LanguageModel, bundled_model_path, load_model
-from curation.stages.langid.policy import CloseCalls, dominant_ratio
+from curation.stages.langid.policy import CloseCalls, character_vote, softmax_rows
+from curation.stages.langid.second import FLOOR, load_second
 from curation.config.manifest import Source
 from curation.stages.langid import Langid, LangidConfig
 
@@ -107,19 +107,39 @@ def test_close_calls_by_hand() -> None:
     assert labels[cc.resolve(np.array([0.36, 0.0, 0.30, 0.34, 0.0]), everything)] == "gl"
 
 
-def test_dominant_ratio_by_hand() -> None:
-    labels = ["es", "ca", "en"]
-    cc = CloseCalls(labels, [["ca", "es"]], ["ca"], margin=0.1)
-    seg_probs = np.array([[0.9, 0.05, 0.05],   # doc 0: es, 10 chars
-                          [0.1, 0.1, 0.8],     # doc 0: en, 30 chars
-                          [0.46, 0.5, 0.04],   # doc 1 (ca): ca best
-                          [0.5, 0.45, 0.05]])  # doc 1 (ca): es best but ca within the margin -> counts
-    seg_doc = np.array([0, 0, 1, 1])
-    chars = np.array([10, 30, 20, 20])
-    inside = cc.in_language(seg_probs, np.array([0, 0, 1, 1]))
-    assert list(inside) == [True, False, True, True]
-    ratio = dominant_ratio(seg_doc, chars, inside, 3)
-    assert ratio.tolist() == [0.25, 1.0, 1.0]  # doc 2 has no segments
+def test_declared_margin_by_hand() -> None:
+    labels = ["es", "gl", "pt", "en"]
+    cc = CloseCalls(labels, [["gl", "pt", "es"]], ["gl", "pt", "es"], margin=0.1, declared_margin=0.3)
+    row = np.array([0.6, 0.35, 0.0, 0.05])
+    assert labels[cc.resolve(row, np.ones(4, bool))] == "es"  # 0.25 apart: no close call when es is declared
+    assert labels[cc.resolve(row, np.array([False, True, False, True]))] == "gl"  # a Galician source: gl
+    assert labels[cc.resolve(np.array([0.7, 0.25, 0.0, 0.05]), np.array([False, True, False, True]))] == "es"  # 0.45 apart
+
+
+def test_resolve_rows_equals_resolve_per_row() -> None:
+    labels = ["es", "ca", "pt", "gl", "en"]
+    cc = CloseCalls(labels, [["ca", "es"], ["gl", "pt", "es"]], ["ca", "gl", "pt", "es"], margin=0.1, declared_margin=0.3)
+    probs = softmax_rows(np.random.default_rng(0).normal(size=(500, 5)) * 2)
+    for declared in (np.ones(5, bool), np.array([True, False, True, False, True])):
+        assert cc.resolve_rows(probs, declared).tolist() == [cc.resolve(row, declared) for row in probs]
+
+
+def test_character_vote_by_hand() -> None:
+    # doc 0: es 10 chars, en 30 chars -> en, 0.75; doc 1: ca 20 + ca 5 + es 20 -> ca 25/45; doc 2: no lines
+    seg_doc = np.array([0, 0, 1, 1, 1])
+    chars = np.array([10, 30, 20, 5, 20])
+    seg_label = np.array([0, 2, 1, 1, 0])  # es, en, ca, ca, es
+    label, share, has = character_vote(seg_doc, chars, seg_label, 3, 3)
+    assert label[:2].tolist() == [2, 1] and has.tolist() == [True, True, False]
+    assert share.tolist() == [0.75, 25 / 45, 1.0]
+
+
+def test_cld3_scores_are_floored_log_probabilities() -> None:
+    labels = ["gl", "es", "pt", "en", "xx"]
+    lp = load_second("cld3").log_probs(["", "hello"], labels)
+    assert lp.shape == (2, 5) and lp.dtype == np.float32
+    assert np.all(lp <= 0) and np.all(lp >= np.log(FLOOR) - 1e-6)
+    assert lp[:, 4].tolist() == [pytest.approx(np.log(FLOOR))] * 2  # a label CLD3 does not know
 
 
 def _table(texts: list[str], native: list[str | None] | None = None) -> pa.Table:
@@ -175,25 +195,3 @@ def test_stage_config_is_strict() -> None:
 
 def test_code_sources_skip_langid() -> None:
     assert not Langid(LangidConfig()).applies_to(_source(["code"]))
-
-
-def test_eval_set_is_deterministic_and_varied() -> None:
-    docs = build()
-    assert docs == build()
-    assert len(docs) == 300 * len(LANGUAGES)
-    assert len({t for _, t in docs}) == len(docs)
-    lengths = sorted(len(t) for _, t in docs)
-    assert lengths[0] < 60 and lengths[-1] > 1000
-
-
-def test_eval_langid_measures_accuracy() -> None:
-    from rich.console import Console
-
-    from curation.evals.langid import run
-
-    result = run(Console(file=open("/dev/null", "w")))
-    pipeline = result["modes"]["pipeline (close calls)"]
-    json.dumps(result)
-    assert pipeline["accuracy"] > 0.95
-    assert set(pipeline["per_language"]) == set(LANGUAGES)
-    assert pipeline["confusion"]["es"]["es"] >= 290

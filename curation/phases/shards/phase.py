@@ -19,15 +19,17 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from curation.engine.ledger import Ledger
-from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.errors import UserError
-from curation.phases.shards.config import ShardsConfig
-from curation.formats.indexed import optimal_dtype
-from curation.phases.shards.merge import Group, Run, plan_group, shard_jobs, write_shard
+from curation.core.rundir import RunDir, write_atomic, write_json
+from curation.engine.executor import map_resumable
+from curation.engine.ledger import Ledger
 from curation.engine.phase import Phase, PhaseContext
-from curation.phases.shards.tokenize import SPLITS, TokenizeContext, tokenize_docs_file
-from curation.phases.tokenizer.documents import DocsFile, docs_files, map_resumable
+from curation.formats.indexed import optimal_dtype
+from curation.phases.shards.config import ShardsConfig
+from curation.phases.shards.merge import Group, Run, plan_group, shard_jobs, write_shard
+from curation.core.schema import SPLITS
+from curation.phases.shards.tokenize import TokenizeContext, tokenize_docs_file
+from curation.phases.tokenizer.documents import DocsFile, docs_files
 from curation.phases.tokenizer.phase import current_tokenizer, model_path
 
 PHASE = "shards"
@@ -35,7 +37,7 @@ MANIFEST = "manifest.json"
 
 
 def shards_dir(run: RunDir) -> Path:
-    return run.root / "shards"
+    return run.shards
 
 
 def build_shards(
@@ -63,7 +65,7 @@ def build_shards(
     fingerprint = hashlib.sha256(json.dumps([sha, seed, run_fingerprint, config.model_dump(mode="json")], sort_keys=True).encode()).hexdigest()[:16]
 
     ledger_root = run.ledger(PHASE)
-    out, work = shards_dir(run), run.root / "work" / PHASE
+    out, work = shards_dir(run), run.work(PHASE)
     stamp = ledger_root / "fingerprint"
     done = Ledger(ledger_root)
     if stamp.exists() and stamp.read_text().strip() == fingerprint and done.is_done(PHASE) and (out / MANIFEST).is_file():
@@ -101,7 +103,7 @@ def build_shards(
         "totals": {"shards": len(shards), "documents": sum(s["documents"] for s in shards), "tokens": sum(s["tokens"] for s in shards)},
     }
     write_json(out / MANIFEST, manifest)
-    write_json(run.stats / "tokens.json", _token_stats(tokenized, files, shards))
+    write_json(run.token_stats, _token_stats(tokenized, files, shards))
     summary = {"fingerprint": fingerprint, "dtype": dtype.name, **manifest["totals"]}
     done.mark_done(PHASE, summary)
     # The runs are intermediate: forget their markers first, then delete them.
@@ -158,7 +160,7 @@ class ShardsPhase(Phase):
         return ctx.pipeline.pipeline.tokenizer is not None and _config(ctx).enabled
 
     def outputs(self, run: RunDir) -> list[Path]:
-        return [shards_dir(run), run.root / "work" / PHASE, run.stats / "tokens.json"]
+        return [run.shards, run.work(PHASE), run.token_stats]
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         rp = ctx.pipeline

@@ -23,8 +23,8 @@ from curation.core.rundir import commit, tmp_path
 from curation.phases.shards.config import ShardsConfig
 from curation.formats.indexed import IndexedWriter
 from curation.phases.tokenizer.documents import DocsFile, id_hashes, languages, mix64, unit_interval
+from curation.core.schema import SPLITS
 
-SPLITS = ("train", "valid", "test")
 SPLIT_SALT = b"heldout-split\x00"
 _GATHER_TOKENS = 1 << 22  # bounds the index arrays of a vectorized gather
 

@@ -10,11 +10,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from curation.config.base import Strict
+
 PRODUCTION_VOCAB_SIZE = 256_000  # Salamandra / ALIA
 
 
-class TrainConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class TrainConfig(Strict):
 
     vocab_size: Annotated[int, Field(ge=512)] = PRODUCTION_VOCAB_SIZE
     # Language sampling exponent: each language's share of the sample is proportional to its bytes**alpha.

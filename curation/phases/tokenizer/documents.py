@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 import xxhash
 
-from curation.engine.executor import ensure_ray, run_tasks
-from curation.engine.ledger import Ledger
 from curation.core.rundir import TMP_MARK, RunDir
-from curation.core.errors import RunFailed
+from curation.core.schema import UNDETERMINED
 
-UNDETERMINED = "und"  # documents without a language label
 _SPACE = float(2**64)
 
 
@@ -76,50 +73,3 @@ def unit_interval(hashes: np.ndarray) -> np.ndarray:
 
 def languages(column: list[str | None]) -> list[str]:
     return [lang or UNDETERMINED for lang in column]
-
-
-@dataclass(frozen=True)
-class _Marked:
-    fn: Callable[[Any, Any], dict[str, Any]]
-    ctx: Any
-    ledger: str
-    fingerprint: str
-
-
-def _run_marked(item: Any, m: _Marked) -> dict[str, Any]:
-    # The marker is written by the task, after its outputs: a driver killed meanwhile loses nothing.
-    result = {**m.fn(item, m.ctx), "fingerprint": m.fingerprint}
-    Ledger(Path(m.ledger)).mark_done(item.key, result)
-    return result
-
-
-def map_resumable(
-    fn: Callable[[Any, Any], dict[str, Any]],
-    items: list[Any],
-    ctx: Any,
-    ledger_dir: Path,
-    fingerprint: str,
-    *,
-    label: str,
-    ray_address: str | None = None,
-    num_cpus: int | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Run `fn(item, ctx)` as Ray tasks for the items without a marker of this fingerprint in
-    `ledger_dir`; return every item's result by `item.key` (fresh or from its marker)."""
-    ledger = Ledger(ledger_dir)
-    results: dict[str, dict[str, Any]] = {}
-    todo = []
-    for item in items:
-        if ledger.is_done(item.key):
-            entry = ledger.read(item.key)
-            if entry.get("fingerprint") == fingerprint:
-                results[item.key] = entry
-                continue
-        todo.append(item)
-    if todo:
-        ensure_ray(ray_address, num_cpus)
-        failures = run_tasks(_run_marked, todo, _Marked(fn, ctx, str(ledger_dir), fingerprint), label=label, on_done=lambda it, r: results.__setitem__(it.key, r))
-        if failures:
-            lines = [f"{f.part.describe()}: {f.error}" for f in failures[:20]]
-            raise RunFailed(f"{label}: {len(failures)} of {len(items)} tasks failed after retries; rerun to retry them:\n" + "\n".join(lines))
-    return results

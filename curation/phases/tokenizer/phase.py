@@ -16,9 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
-from curation.engine.ledger import Ledger
-from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.core.errors import UserError
+from curation.core.rundir import RunDir, write_atomic, write_json
+from curation.engine.ledger import Ledger
 from curation.engine.phase import Phase, PhaseContext, remove
 from curation.phases.tokenizer.config import TokenizerConfig, TrainConfig
 from curation.phases.tokenizer.hf import export_hf
@@ -31,7 +31,7 @@ _MARKER = "tokenizer"
 
 
 def tokenizer_dir(run: RunDir) -> Path:
-    return run.root / "tokenizer"
+    return run.tokenizer
 
 
 def model_path(run: RunDir) -> Path:
@@ -100,7 +100,7 @@ def build_tokenizer(
     sample_stats: dict[str, Any] | None = None
     if model is None:
         assert cfg.train is not None
-        workdir = run.root / "work" / PHASE
+        workdir = run.work(PHASE)
         sample = draw_sample(run, sources, cfg.train, seed, workdir, run.ledger(PHASE) / "sample", ray_address=ray_address, num_cpus=num_cpus)
         sample_stats = sample.stats
         if not sample.stats["total_docs"]:
@@ -123,7 +123,7 @@ def build_tokenizer(
     write_atomic(out / "tokenizer.vocab", "".join(f"{sp.id_to_piece(i)}\t{sp.get_score(i):g}\n" for i in range(sp.get_piece_size())))
     hf_files = export_hf(model, out / "hf")
     if sample_stats is not None:
-        write_json(out / "sample.json", sample_stats)
+        write_json(run.tokenizer_sample, sample_stats)
     summary = {
         "fingerprint": fingerprint,
         "origin": origin,
@@ -152,7 +152,7 @@ class TokenizerPhase(Phase):
         `.model` does not depend on them, and one made by `curate tokenizer train` (the user's explicit
         choice, with its own options) is kept, with a message."""
         remove(ctx.run.ledger(PHASE) / "sample")
-        remove(ctx.run.root / "work" / PHASE)
+        remove(ctx.run.work(PHASE))
         previous = current_tokenizer(ctx.run)
         if previous is None or previous.get("source") == "trained" and previous.get("origin") != "cli":
             remove(ctx.run.ledger(PHASE))

@@ -25,9 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curation.engine.executor import map_resumable
 from curation.core.rundir import RunDir, commit, tmp_path
 from curation.phases.tokenizer.config import TrainConfig
-from curation.phases.tokenizer.documents import UNDETERMINED, DocsFile, docs_files, id_hashes, languages, map_resumable
+from curation.core.schema import UNDETERMINED
+from curation.phases.tokenizer.documents import DocsFile, docs_files, id_hashes, languages
 
 SAMPLE_SALT = b"tokenizer-sample\x00"
 OVERSAMPLE = 1.25  # candidates drawn per byte of budget: covers the spread of a hash-based draw

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.core.rundir import RunDir, write_atomic
 from curation.reports.datasheet.config import load_config
 from curation.reports.datasheet.facts import collect
 from curation.reports.datasheet.figures import draw
 from curation.reports.datasheet.render import FIGURE_DIR, render_html, render_markdown
-from curation.core.rundir import write_atomic
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Datasheet:
 
 def write_datasheet(run_dir: str | Path, out: str | Path | None = None, config: str | Path | None = None, template: str | Path | None = None) -> Datasheet:
     run_dir = Path(run_dir)
-    out = Path(out) if out else run_dir / "datasheet"
+    out = Path(out) if out else RunDir(run_dir).datasheet
     cfg, config_name = load_config(config)
     facts = collect(run_dir)
     text, used = render_markdown(facts, cfg, config_name, Path(template) if template else None)

@@ -12,20 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, create_model
 
-from curation.reports.datasheet.questions import SECTIONS
+from curation.config.base import Strict
 from curation.core.errors import UserError
 from curation.core.yamlfile import read_yaml, validate
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from curation.reports.datasheet.questions import SECTIONS
 
 
 def _section_model(section) -> type[BaseModel]:
     fields: dict[str, Any] = {q.id.split(".", 1)[1]: (str | None, None) for q in section.questions}
-    return create_model(f"{section.title.replace('/', '').replace(' ', '')}Answers", __base__=_Strict, **fields)
+    return create_model(f"{section.title.replace('/', '').replace(' ', '')}Answers", __base__=Strict, **fields)
 
 
 # One field per question, generated from the question list so that the two cannot drift apart.
@@ -33,7 +30,7 @@ _SECTION_MODELS = {s.id: _section_model(s) for s in SECTIONS}
 
 DatasheetConfig: type[BaseModel] = create_model(
     "DatasheetConfig",
-    __base__=_Strict,
+    __base__=Strict,
     title=(str | None, None),  # the dataset's name in the heading; default: "the <run> run"
     summary=(str | None, None),  # a paragraph under the heading
     **{sid: (model, model()) for sid, model in _SECTION_MODELS.items()},

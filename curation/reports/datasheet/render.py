@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from curation.core.errors import UserError
 from curation.reports.datasheet import questions
 from curation.reports.datasheet.config import answer
 from curation.reports.datasheet.figures import FIGURES
-from curation.core.errors import UserError
 
 FIGURE_DIR = "figures"
 

@@ -50,6 +50,7 @@ class BatchPrediction:
     line_doc: np.ndarray  # (lines,) index of the line's document
     line_chars: np.ndarray  # (lines,) characters of the line (stripped)
     line_logp: np.ndarray  # (lines, labels), float32
+    line_tokens: list[list[str]]  # (lines,) the line's tokens, as fastText splits them
 
 
 def _tokens(text: str) -> list[list[str]]:
@@ -251,6 +252,7 @@ class LanguageModel:
             line_doc=line_doc_arr,
             line_chars=np.asarray(line_chars, np.int64),
             line_logp=self._logp(line_hidden.astype(np.float32)),
+            line_tokens=line_tokens,
         )
 
     def _predict_reference(self, texts: list[str], unit: str) -> BatchPrediction:
@@ -270,7 +272,7 @@ class LanguageModel:
         doc_logp = scores([t.replace("\n", " ") for t in texts])
         seg_tokens, seg_doc, seg_chars = _segments(texts, unit)
         return BatchPrediction(self.labels, doc_logp, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64),
-                               scores([" ".join(t) for t in seg_tokens]).astype(np.float32))
+                               scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
 
 
 def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], list[int]]:

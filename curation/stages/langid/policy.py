@@ -1,4 +1,5 @@
-"""From label scores to a decision: close calls between related languages, the dominant-language ratio.
+"""From label scores to a decision: close calls between related languages, the document's language as the
+one holding most of its characters, and that language's share.
 
 Pure functions of NumPy arrays, so they are tested on scores written by hand.
 """
@@ -15,14 +16,18 @@ class CloseCalls:
     """How a near-tie between related languages is settled.
 
     Two labels are a close call when they belong to one related group and the runner-up's probability is
-    within `margin` of the best one's. Among the labels in a close call, those the source declares win;
-    then the earliest in `priorities`; then the most probable.
+    within `margin` of the best one's, or, when the best label is one the source does not declare, a
+    related label the source declares is within `declared_margin` (the source's declared languages as a
+    prior: a Galician source's line that fastText puts in Spanish at 0.6 and Galician at 0.3 is Galician).
+    Among the labels in a close call, those the source declares win; then the earliest in `priorities`;
+    then the most probable.
     """
 
     labels: list[str]
     related: list[list[str]]
     priorities: list[str]
     margin: float
+    declared_margin: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.labels)
@@ -43,7 +48,9 @@ class CloseCalls:
     def resolve(self, probs: np.ndarray, declared: np.ndarray) -> int:
         """The chosen label index for one probability row; `declared` marks the source's languages."""
         top = int(probs.argmax())
+        margin = self.margin if declared[top] else max(self.margin, self.declared_margin)
         near = self.related_matrix[top] & (probs >= probs[top] - self.margin)
+        near |= self.related_matrix[top] & declared & (probs >= probs[top] - margin)
         if near.sum() <= 1:
             return top
         if (near & declared).any():
@@ -54,24 +61,37 @@ class CloseCalls:
         return int(order[0])
 
     def resolve_rows(self, probs: np.ndarray, declared: np.ndarray) -> np.ndarray:
-        return np.fromiter((self.resolve(row, declared) for row in probs), np.int64, len(probs))
+        """`resolve` for every row; only rows with a close call go through the per-row rule."""
+        top = probs.argmax(axis=1)
+        if not len(probs):
+            return top
+        p_top = probs[np.arange(len(probs)), top]
+        wide = np.where(declared[top], self.margin, max(self.margin, self.declared_margin))
+        near = self.related_matrix[top] & (probs >= (p_top - self.margin)[:, None])
+        near |= self.related_matrix[top] & declared & (probs >= (p_top - wide)[:, None])
+        out = top.astype(np.int64)
+        for r in np.flatnonzero(near.sum(axis=1) > 1):
+            out[r] = self.resolve(probs[r], declared)
+        return out
 
-    def in_language(self, seg_probs: np.ndarray, lang: np.ndarray) -> np.ndarray:
-        """Per segment: is it in the language `lang[i]` (a label index per segment)? Yes when that label is
-        the segment's best, or a related label within the margin of the best (a close call)."""
-        rows = np.arange(len(seg_probs))
-        top = seg_probs.argmax(axis=1)
-        p_lang = seg_probs[rows, lang]
-        p_top = seg_probs[rows, top]
-        return (top == lang) | (self.related_matrix[top, lang] & (p_lang >= p_top - self.margin))
+
+def softmax_rows(scores: np.ndarray) -> np.ndarray:
+    """Rows of log-scores (one model's, or a sum of several models') as probabilities."""
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
-def dominant_ratio(seg_doc: np.ndarray, seg_chars: np.ndarray, seg_in_language: np.ndarray, n_docs: int) -> np.ndarray:
-    """Per document, the fraction of its segments' characters that are in its language (CATalog's rule
-    keeps a document when at least half of its characters are in the target language). A document
-    without segments gets 1.0."""
-    total = np.bincount(seg_doc, weights=seg_chars, minlength=n_docs)
-    inside = np.bincount(seg_doc, weights=seg_chars * seg_in_language, minlength=n_docs)
+def character_vote(seg_doc: np.ndarray, seg_chars: np.ndarray, seg_label: np.ndarray, n_docs: int,
+                   n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CURATE/CATalog's rule: a document's language is the label holding the most characters of its
+    segments, and its share of the characters is the document's ratio. Returns (label per document,
+    share per document, whether the document has any segment). A tie goes to the lowest label index
+    (deterministic). A document without segments gets label 0, share 1.0 and has=False: the caller
+    labels it another way."""
+    votes = np.zeros((n_docs, n_labels))
+    np.add.at(votes, (seg_doc, seg_label), seg_chars)
+    total = votes.sum(axis=1)
+    label = votes.argmax(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(total > 0, inside / np.maximum(total, 1), 1.0)
-    return ratio
+        share = np.where(total > 0, votes[np.arange(n_docs), label] / np.maximum(total, 1), 1.0)
+    return label, share, total > 0

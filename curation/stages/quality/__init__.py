@@ -1,13 +1,17 @@
 """Quality filtering: each source runs a chain of filters chosen by its domain (or named for it), and
 every drop carries the filter's reason (`quality_warnings:header`, `harmful_pp:low`, `category:adult`,
 `curate_score`, `gopher:stop_words`, `c4:too_few_sentences`, `fineweb:line_punct_ratio`, `edu_score`,
-`code:auto_generated`, ...). The CURATE score goes to the `quality_score` column.
+`code:auto_generated`, ...). The CURATE score goes to the `quality_score` column; for a document the stage
+drops after CURATE scored it, `quality_factors` holds each CURATE evaluator's multiplier on that score.
 
 A filter of the chain that does not apply to the source (OSCAR annotations on a source without them,
 code rules on prose) is skipped.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import pyarrow as pa
 from pydantic import model_validator
@@ -22,7 +26,7 @@ from curation.stages.quality.web import C4, C4Config, FineWeb, FineWebConfig, Go
 from curation.config.base import StageConfig
 from curation.stages.base import Stage, StageOutput
 
-FILTERS: dict[str, type[QualityFilter]] = {f.name: f for f in (OscarAnnotations, Curate, GopherQuality, GopherRepetition, C4, FineWeb, EduScore, CodeRules)}
+FILTERS: dict[str, type[QualityFilter[Any]]] = {f.name: f for f in (OscarAnnotations, Curate, GopherQuality, GopherRepetition, C4, FineWeb, EduScore, CodeRules)}
 
 # Defaults per source domain (salamandra-data.md 2.1-2.3): web gets OSCAR's annotations where it has
 # them, CURATE and the web heuristics; code the StarCoder rules; FineWeb-Edu its edu score; every other
@@ -66,7 +70,9 @@ class QualityConfig(StageConfig):
 
 class Quality(Stage[QualityConfig]):
     name = "quality"
-    columns = [pa.field("quality_score", pa.float64())]
+    # quality_factors: for documents this stage drops after CURATE scored them, each evaluator's multiplier
+    # on the score (JSON object); null otherwise. Present in every part, so every part has one schema.
+    columns = [pa.field("quality_score", pa.float64()), pa.field("quality_factors", pa.string())]
 
     def setup(self) -> None:
         cfg = self.config
@@ -74,29 +80,30 @@ class Quality(Stage[QualityConfig]):
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:
         self.ensure_setup()
-        cfg = self.config
         n = table.num_rows
         docs = Docs(table["text"].to_pylist(), table["language"].to_pylist(), table["metadata"].to_pylist())
         reasons: list[str | None] = [None] * n
-        scores: list[float | None] = [None] * n
+        scores: list[float | None] = [None] * n  # CURATE's score (the quality_score column)
+        factors: list[dict[str, float] | None] = [None] * n
         alive = list(range(n))
-        for name in cfg.chain_for(source):
+        for name in self.config.chain_for(source):
             f = self.filters[name]
             if not alive or not f.applies_to(source):
                 continue
-            result = f.evaluate(docs.subset(alive) if len(alive) < n else docs, source)
+            verdicts = f.evaluate(docs.subset(alive) if len(alive) < n else docs, source)
             still = []
-            for k, row in enumerate(alive):
-                if result.scores is not None:
-                    scores[row] = result.scores[k]
-                if result.reasons[k] is None:
+            for row, v in zip(alive, verdicts):
+                if name == Curate.name:
+                    scores[row], factors[row] = v.score, v.factors
+                if v.keep:
                     still.append(row)
                 else:
-                    reasons[row] = result.reasons[k]
+                    reasons[row] = v.reason
             alive = still
-        col = pa.array(scores, pa.float64())
-        if "quality_score" in table.column_names:
-            table = table.set_column(table.schema.get_field_index("quality_score"), "quality_score", col)
-        else:
-            table = table.append_column("quality_score", col)
+        explained = [json.dumps(f, sort_keys=True) if f and r is not None else None for f, r in zip(factors, reasons)]
+        for field, col in (("quality_score", pa.array(scores, pa.float64())), ("quality_factors", pa.array(explained, pa.string()))):
+            if field in table.column_names:
+                table = table.set_column(table.schema.get_field_index(field), field, col)
+            else:
+                table = table.append_column(field, col)
         return StageOutput(table, reasons)

@@ -1,24 +1,55 @@
-"""The filter interface of the quality stage: a filter looks at a batch of documents of one source and
-returns, per document, None (keep) or a drop reason, and optionally a score per document."""
+"""The filter contract of the quality stage.
+
+A filter judges one document at a time (`judge`): a `Verdict` with a drop reason (None = keep) and, where
+the filter has one, a score. The base class owns the loop over a batch (`evaluate`), as datatrove's
+`BaseFilter.__call__` owns it around `filter(doc)`; NeMo Curator's `score_document` / `keep_document`
+split is the score and the reason of one verdict. A filter that is faster over a whole batch (CURATE)
+overrides `evaluate` and still returns one verdict per document.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
+from curation.config.base import Strict
 from curation.config.manifest import Source
 
 
-class FilterConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class FilterConfig(Strict):
+    """The settings of one filter (a section of the pipeline's `stages.quality`)."""
+
+
+ConfigT = TypeVar("ConfigT", bound=FilterConfig)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document as a filter sees it: text, language (after langid), native metadata."""
+
+    text: str
+    language: str | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: str | None = None  # None: keep
+    score: float | None = None  # the filter's score, where it has one (CURATE's score, the edu score, ...)
+    factors: dict[str, float] | None = None  # CURATE: each evaluator's multiplier on the score
+
+    @property
+    def keep(self) -> bool:
+        return self.reason is None
+
+
+KEEP = Verdict()
 
 
 @dataclass
 class Docs:
-    """The documents a filter sees: text, language (after langid) and the native metadata (parsed once)."""
+    """A batch of documents: text, language and the native metadata (JSON, parsed once on first use)."""
 
     texts: list[str]
     languages: list[str | None]
@@ -27,6 +58,9 @@ class Docs:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def __iter__(self) -> Iterator[Doc]:
+        return (Doc(t, lang, meta) for t, lang, meta in zip(self.texts, self.languages, self.metadata))
 
     @property
     def metadata(self) -> list[dict[str, Any]]:
@@ -39,21 +73,25 @@ class Docs:
         return Docs([self.texts[i] for i in rows], [self.languages[i] for i in rows], [self.metadata_json[i] for i in rows], meta)
 
 
-@dataclass
-class FilterResult:
-    reasons: list[str | None]
-    scores: list[float | None] | None = None  # the CURATE score, for the quality_score column
-
-
-class QualityFilter:
+class QualityFilter(Generic[ConfigT]):
     name: ClassVar[str]
-    Config: ClassVar[type[FilterConfig]]
+    description: ClassVar[str]  # one line for the datasheet and `curate quality score --help`
+    # Drop reasons this filter gives start with one of these (how run summaries attribute drops).
+    reason_prefixes: ClassVar[tuple[str, ...]]
 
-    def __init__(self, config: FilterConfig):
-        self.config = config
+    def __init__(self, config: ConfigT):
+        self.config: ConfigT = config
 
     def applies_to(self, source: Source) -> bool:
         return True
 
-    def evaluate(self, docs: Docs, source: Source) -> FilterResult:
+    def judge(self, doc: Doc, source: Source) -> Verdict:
         raise NotImplementedError
+
+    def evaluate(self, docs: Docs, source: Source) -> list[Verdict]:
+        """One verdict per document, in order."""
+        return [self.judge(doc, source) for doc in docs]
+
+    @classmethod
+    def owns(cls, reason: str) -> bool:
+        return reason.startswith(cls.reason_prefixes)

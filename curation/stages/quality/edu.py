@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import Docs, FilterConfig, FilterResult, QualityFilter
+from curation.stages.quality.base import Doc, FilterConfig, QualityFilter, Verdict
 
 
 class EduConfig(FilterConfig):
@@ -13,22 +13,22 @@ class EduConfig(FilterConfig):
     missing: Literal["keep", "drop"] = "keep"  # a document without a score
 
 
-class EduScore(QualityFilter):
+class EduScore(QualityFilter[EduConfig]):
     name = "edu"
-    Config = EduConfig
+    description = "FineWeb-Edu's educational score threshold"
+    reason_prefixes = ("edu_score",)
 
     def applies_to(self, source: Source) -> bool:
         return bool({"edu_score", "edu_int_score"} & set(source.annotations))
 
-    def evaluate(self, docs: Docs, source: Source) -> FilterResult:
-        cfg: EduConfig = self.config  # type: ignore[assignment]
-        reasons: list[str | None] = []
-        for meta in docs.metadata:
-            score = meta.get("edu_int_score")
-            if score is None and meta.get("edu_score") is not None:
-                score = int(round(float(meta["edu_score"])))  # FineWeb-Edu's int_score is the rounded score
-            if score is None:
-                reasons.append("edu_score:missing" if cfg.missing == "drop" else None)
-            else:
-                reasons.append("edu_score" if int(score) < cfg.min_int_score else None)
-        return FilterResult(reasons)
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        """Score: the edu score (FineWeb-Edu's float score where given, else its int score)."""
+        meta = doc.metadata
+        score = meta.get("edu_int_score")
+        raw = meta.get("edu_score")
+        if score is None and raw is not None:
+            score = int(round(float(raw)))  # FineWeb-Edu's int_score is the rounded score
+        if score is None:
+            return Verdict("edu_score:missing" if self.config.missing == "drop" else None)
+        value = float(raw) if raw is not None else float(score)
+        return Verdict("edu_score" if int(score) < self.config.min_int_score else None, value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import Docs, FilterConfig, FilterResult, QualityFilter
+from curation.stages.quality.base import Doc, FilterConfig, QualityFilter, Verdict
 
 # LLM-Datasets' EXCLUDE_CATEGORIES.
 DEFAULT_BLOCKED_CATEGORIES = ["agressif", "adult", "cryptojacking", "dangerous_material", "phishing", "warez", "ddos",
@@ -23,39 +23,33 @@ class OscarConfig(FilterConfig):
     blocked_categories: list[str] = DEFAULT_BLOCKED_CATEGORIES
 
 
-class OscarAnnotations(QualityFilter):
+class OscarAnnotations(QualityFilter[OscarConfig]):
     name = "oscar"
-    Config = OscarConfig
+    description = ("Colossal OSCAR's own annotations, as LLM-Datasets filters them: quality warnings, harmful_pp (perplexity under a "
+                   "KenLM trained on harmful content) bounds, UT1 blocklist categories")
+    reason_prefixes = ("quality_warnings:", "harmful_pp:", "category:")
 
     def applies_to(self, source: Source) -> bool:
         return bool({"quality_warnings", "harmful_pp", "categories"} & set(source.annotations))
 
-    def evaluate(self, docs: Docs, source: Source) -> FilterResult:
-        cfg: OscarConfig = self.config  # type: ignore[assignment]
-        blocked = set(cfg.blocked_categories)
-        use = set(source.annotations)
-        reasons: list[str | None] = []
-        for meta, lang in zip(docs.metadata, docs.languages):
-            reasons.append(self._reason(meta, lang, cfg, blocked, use))
-        return FilterResult(reasons)
-
-    @staticmethod
-    def _reason(meta: dict, lang: str | None, cfg: OscarConfig, blocked: set[str], use: set[str]) -> str | None:
-        warnings = meta.get("quality_warnings") if "quality_warnings" in use else None
-        if warnings:
-            for w in warnings:
-                if cfg.quality_warnings == "any" or w in cfg.quality_warnings:
-                    return f"quality_warnings:{w}"
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        """Score: the document's harmful_pp (perplexity under the harmful-content KenLM), where it has one."""
+        cfg, use, meta = self.config, set(source.annotations), doc.metadata
         pp = meta.get("harmful_pp") if "harmful_pp" in use else None
+        score = None if pp is None else float(pp)
+        warnings = meta.get("quality_warnings") if "quality_warnings" in use else None
+        for w in warnings or ():
+            if cfg.quality_warnings == "any" or w in cfg.quality_warnings:
+                return Verdict(f"quality_warnings:{w}", score)
         if pp is not None:
-            lo = cfg.min_harmful_pp_by_language.get(lang or "", cfg.min_harmful_pp)
-            hi = cfg.max_harmful_pp_by_language.get(lang or "", cfg.max_harmful_pp)
-            if pp < lo:
-                return "harmful_pp:low"
-            if pp > hi:
-                return "harmful_pp:high"
+            lang = doc.language or ""
+            if pp < cfg.min_harmful_pp_by_language.get(lang, cfg.min_harmful_pp):
+                return Verdict("harmful_pp:low", score)
+            if pp > cfg.max_harmful_pp_by_language.get(lang, cfg.max_harmful_pp):
+                return Verdict("harmful_pp:high", score)
         cats = meta.get("categories") if "categories" in use else None
+        blocked = set(cfg.blocked_categories)
         for c in cats or ():
             if c in blocked:
-                return f"category:{c}"
-        return None
+                return Verdict(f"category:{c}", score)
+        return Verdict(None, score)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from curation.stages.quality.base import Docs, FilterConfig, FilterResult, QualityFilter
+from curation.config.manifest import Source
+from curation.stages.quality.base import KEEP, Doc, FilterConfig, QualityFilter, Verdict
 from curation.stages.quality.words import gopher_stop_words, split_sentences, split_tokens
 
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "–")
@@ -20,6 +21,10 @@ _ELLIPSES = ("...", "…")
 # Sentence-final characters for FineWeb's line-punctuation rule (a subset of datatrove's list, enough for
 # the scripts of the 35 languages).
 _TERMINAL = tuple(".!?…;:。？！؟।\"'”’»)")
+
+
+def _verdict(reason: str | None) -> Verdict:
+    return KEEP if reason is None else Verdict(reason)
 
 
 def _is_word(token: str) -> bool:
@@ -42,15 +47,16 @@ class GopherQualityConfig(FilterConfig):
     stop_words: dict[str, list[str]] = {}  # per language; default: curation.stages.quality.words.gopher_stop_words
 
 
-class GopherQuality(QualityFilter):
+class GopherQuality(QualityFilter[GopherQualityConfig]):
     name = "gopher"
-    Config = GopherQualityConfig
+    description = "Gopher quality rules (Rae et al., 2021)"
+    reason_prefixes = ("gopher:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t, lang) for t, lang in zip(docs.texts, docs.languages)])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text, doc.language))
 
     def check(self, text: str, language: str | None) -> str | None:
-        c: GopherQualityConfig = self.config  # type: ignore[assignment]
+        c = self.config
         tokens = split_tokens(text)
         n_tokens = len(tokens)
         words = [t for t in tokens if _is_word(t)]
@@ -126,17 +132,18 @@ def _duplicate_ngram_chars(words: list[str], n: int) -> int:
     return chars
 
 
-class GopherRepetition(QualityFilter):
+class GopherRepetition(QualityFilter[GopherRepetitionConfig]):
     name = "gopher_repetition"
-    Config = GopherRepetitionConfig
+    description = "Gopher repetition rules (Rae et al., 2021)"
+    reason_prefixes = ("gopher_repetition:",)
     _paragraphs = re.compile(r"\n{2,}")
     _lines = re.compile(r"\n+")
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: GopherRepetitionConfig = self.config  # type: ignore[assignment]
+        c = self.config
         if not text:
             return "gopher_repetition:empty"
         size = len(text)
@@ -187,15 +194,16 @@ class C4Config(FilterConfig):
     filter_policy: bool = True
 
 
-class C4(QualityFilter):
+class C4(QualityFilter[C4Config]):
     name = "c4"
-    Config = C4Config
+    description = "C4 document rules (Raffel et al., 2020)"
+    reason_prefixes = ("c4:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: C4Config = self.config  # type: ignore[assignment]
+        c = self.config
         sentences = 0
         for raw in text.splitlines():
             line = raw.strip()
@@ -235,15 +243,16 @@ class FineWebConfig(FilterConfig):
     new_line_ratio: float = 0.3
 
 
-class FineWeb(QualityFilter):
+class FineWeb(QualityFilter[FineWebConfig]):
     name = "fineweb"
-    Config = FineWebConfig
+    description = "FineWeb line-level rules (Penedo et al., 2024)"
+    reason_prefixes = ("fineweb:",)
 
-    def evaluate(self, docs: Docs, source) -> FilterResult:
-        return FilterResult([self.check(t) for t in docs.texts])
+    def judge(self, doc: Doc, source: Source) -> Verdict:
+        return _verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
-        c: FineWebConfig = self.config  # type: ignore[assignment]
+        c = self.config
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
             return "fineweb:empty"
