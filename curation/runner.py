@@ -30,7 +30,7 @@ from curation.engine.phase import PhaseContext
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 from curation.config.manifest import is_remote
-from curation.core.runlock import LOCK_FILE, RunLock
+from curation.core.runlock import RunLock
 from curation.engine.inputs import detect, digest, identities
 from curation.engine.invalidate import inputs_complete, invalidate, mark_inputs_complete
 from curation.stages.quality.losses import loss_warnings
@@ -119,7 +119,7 @@ def run_pipeline(
 def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, num_cpus, force, frozen, hash_inputs, log) -> RunResult:
     fp = fingerprint(rp)
     if force:
-        run.wipe(keep=(LOCK_FILE,))
+        run.wipe()
     if run.run_json.exists():
         previous = json.loads(run.run_json.read_text())
         if previous.get("fingerprint") != fp:

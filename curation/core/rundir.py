@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 TMP_MARK = ".tmp-"
+LOCK_FILE = "run.lock"
 
 
 class RunDir:
@@ -131,12 +132,17 @@ class RunDir:
                     n += 1
         return n
 
-    def wipe(self, keep: tuple[str, ...] = ()) -> None:
-        """Delete the run directory's contents, except the top-level entries named in `keep` (the lock)."""
+    @property
+    def lock(self) -> Path:
+        """Held by the command writing the run (core/runlock.py)."""
+        return self.root / LOCK_FILE
+
+    def wipe(self) -> None:
+        """Delete the run directory's contents, except the lock of the command that wipes it."""
         if not self.root.exists():
             return
         for p in self.root.iterdir():
-            if p.name in keep:
+            if p.name == LOCK_FILE:
                 continue
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)

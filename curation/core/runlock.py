@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from curation.core.errors import UserError
+from curation.core.rundir import LOCK_FILE, RunDir
 
-LOCK_FILE = "run.lock"
 UNREADABLE_GRACE_S = 5.0  # an empty lock file younger than this is being written by its holder
 
 
@@ -64,7 +64,7 @@ class RunLock:
 
     def __init__(self, root: Path, command: str, *, break_lock: bool = False, log: Callable[[str], None] = print):
         self.root = Path(root)
-        self.path = self.root / LOCK_FILE
+        self.path = RunDir(self.root).lock
         self.command = command
         self.break_lock = break_lock
         self.log = log

@@ -13,7 +13,8 @@ import pytest
 
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir
-from curation.core.runlock import LOCK_FILE, RunLock
+from curation.core.rundir import LOCK_FILE
+from curation.core.runlock import RunLock
 
 
 def _dead_pid() -> int:
@@ -98,7 +99,7 @@ def test_wipe_keeps_the_lock(tmp_path: Path) -> None:
     with RunLock(run.root, "curate run"):
         (run.root / "docs" / "x").mkdir(parents=True)
         (run.root / "run.json").write_text("{}")
-        run.wipe(keep=(LOCK_FILE,))
+        run.wipe()
         assert [p.name for p in run.root.iterdir()] == [LOCK_FILE]
 
 
