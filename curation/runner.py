@@ -13,6 +13,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,13 @@ from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
+from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
-from curation.config.manifest import is_remote
+from curation.readers.parts import unsplittable
 from curation.core.runlock import RunLock
 from curation.engine.inputs import detect, digest, identities
 from curation.engine.invalidate import inputs_complete, invalidate, mark_inputs_complete
-from curation.stages.quality.losses import loss_warnings
 
 
 @dataclass
@@ -68,12 +69,9 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_root(runs_dir: str | Path, name: str) -> Path:
-    """The run directory; it lives on a file system (its ledger relies on atomic renames and exclusive
-    creates, which object stores do not give)."""
-    if is_remote(str(runs_dir)):
-        raise UserError(f"{runs_dir}: --runs-dir must be a local or shared file-system path, not an object store (the run directory needs atomic renames)")
-    return Path(runs_dir) / name
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text[:300]}" if text else type(e).__name__
 
 
 def preflight(rp: ResolvedPipeline, list_remote: bool = True) -> list[Part]:
@@ -89,10 +87,16 @@ def preflight(rp: ResolvedPipeline, list_remote: bool = True) -> list[Part]:
     for src in rp.sources:
         if not list_remote and is_remote(src.location):
             continue
+        where = rp.where.get(src.id, rp.path)
         try:
             parts.extend(plan_parts(src, rp.pipeline.stages.read.max_part_bytes))
         except UserError as e:
-            raise UserError(f"{rp.where.get(src.id, rp.path)}: {e}") from None
+            raise UserError(f"{where}: {e}") from None
+        except Exception as e:  # listing a remote location: no network, no credentials, no such bucket...
+            if not is_remote(src.location):
+                raise
+            raise UserError(f"{where}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "
+                            "check the network and credentials, or copy the files and point `location` at the copy") from None
     return parts
 
 
@@ -108,15 +112,23 @@ def run_pipeline(
     hash_inputs: bool = False,
     break_lock: bool = False,
     log=print,
+    on_run_dir: Callable[[RunDir], None] | None = None,
 ) -> RunResult:
+    """`on_run_dir` is told the run directory once the work starts (the CLI reports on it even when
+    the run then fails); mistakes found before that (pipeline, locations, mixture) are plain errors,
+    found before the run directory is created."""
+    if is_remote(str(runs_dir)):
+        raise UserError(f"--runs-dir {runs_dir}: a run directory must be on a local or shared file system (ledger markers, atomic renames); "
+                        "object stores are not supported: run on a local or shared path, then copy the run directory")
     rp = load_pipeline(pipeline or demo_pipeline_path())
-    root = run_root(runs_dir, name or rp.pipeline.name)
-    parts = preflight(rp)  # before the run directory exists: a config error leaves nothing behind
-    with RunLock(root, "curate run", break_lock=break_lock, log=log):
-        return _run(RunDir(root), rp, parts, ray_address=ray_address, num_cpus=num_cpus, force=force, frozen=frozen, hash_inputs=hash_inputs, log=log)
+    parts = preflight(rp)
+    run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
+    with RunLock(run.root, "curate run", break_lock=break_lock, log=log):
+        return _run(run, rp, parts, ray_address=ray_address, num_cpus=num_cpus, force=force, frozen=frozen,
+                    hash_inputs=hash_inputs, log=log, on_run_dir=on_run_dir)
 
 
-def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, num_cpus, force, frozen, hash_inputs, log) -> RunResult:
+def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, num_cpus, force, frozen, hash_inputs, log, on_run_dir) -> RunResult:
     fp = fingerprint(rp)
     if force:
         run.wipe()
@@ -155,6 +167,13 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
     }
     write_json(run.run_json, meta)
     log(f"run {run.root}: {len(rp.sources)} sources, {len(parts)} parts ({len(parts) - len(todo)} already done)")
+    if on_run_dir is not None:  # from here on, whatever happens, the run has something to report
+        on_run_dir(run)
+    big = unsplittable(parts, stages.read.max_part_bytes)
+    if big:  # one task each, however large: the run's slowest tasks
+        names = ", ".join(f"{p.source}/{p.relpath} ({p.size / 2**20:.0f} MiB)" for p in big[:3]) + (f" and {len(big) - 3} more" if len(big) > 3 else "")
+        log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
+            f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
     inputs = {f"{src}/{rel}": ident for (src, rel), ident in idents.items()}
     ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed, inputs)
@@ -199,6 +218,4 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(run.run_json, meta)
-    for warning in loss_warnings(stage_stats):  # a filter that removed most of a source is never silent
-        log(f"warning: {warning}")
     return RunResult(run, report, stage_stats, stage_order, len(parts), len(parts) - len(todo))

@@ -16,6 +16,8 @@ import pytest
 
 from curation.core.errors import UserError
 from curation.formats.indexed import IndexedWriter
+from curation.phases.tokenizer.config import TrainConfig
+from curation.phases.tokenizer.trainer import train_sentencepiece
 
 
 @pytest.fixture(scope="session")
@@ -289,3 +291,20 @@ def tiny(**extra) -> list[str]:
     base = {"precision": "fp32", "data.seq_length": 32, "train_steps": 16, "log_interval": 4, "eval_interval": 8, "save_interval": 8, "eval_samples": 4}
     base.update(extra)
     return [f"{k}={v}" for k, v in base.items()]
+
+
+DEBIAN_TEXT = Path(__file__).parent / "data" / "debian_multilingual.jsonl"
+
+
+@pytest.fixture(scope="session")
+def debian_texts() -> list[str]:
+    """Real text in seven languages and five scripts, with emoji and control characters, from Debian
+    packages (provenance: tests/data/README.md)."""
+    return [json.loads(line)["text"] for line in DEBIAN_TEXT.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def salamandra_model(debian_texts, tmp_path_factory) -> bytes:
+    """A SentencePiece BPE with Salamandra's trainer settings, trained on every other Debian document
+    (the others are unseen text for it)."""
+    return train_sentencepiece(iter(debian_texts[::2]), TrainConfig(vocab_size=3000, num_threads=1), tmp_path_factory.mktemp("spm"), "test")

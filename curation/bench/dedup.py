@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from curation.evals import synthetic_dups as synthetic
+from curation.evals.sets import dups as synthetic
 from curation.stages.minhash import MinHasher, jaccard_estimate, shingles
 
 NUM_PERM = 128

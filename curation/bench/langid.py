@@ -1,7 +1,7 @@
 """`curate bench langid`: the langid stage next to datatrove's LanguageFilter, same model, same documents.
 
 Documents: the bundled sample's Colossal OSCAR texts (nine languages) and the LID evaluation set's held-out
-documents (real translated text, curation/evals/langid_set.py), read once before timing. Both sides run in this process on one thread (BLAS limited to one thread), so
+documents (real translated text, curation/evals/sets/langid.py), read once before timing. Both sides run in this process on one thread (BLAS limited to one thread), so
 documents/s and MB/s are per core. Ours is the whole stage (fastText and CLD3 per line, close calls per line,
 the character vote for label and share, the document-level score, Arrow in and out), timed cold (a new model with an empty token
 cache, its loading included) and warm (the same stage again, as a worker runs its next part); datatrove's is LanguageFilter.run over prepared Documents (one fastText predict per
@@ -20,7 +20,7 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
-from curation.evals.langid_set import build
+from curation.evals.sets.langid import build
 from curation.stages.langid.model import LanguageModel, bundled_model_path
 from curation.stages.langid.second import Cld3
 from curation.config.manifest import TARGET_LANGUAGES, Source, sample_dir

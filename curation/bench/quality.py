@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.config.manifest import Source, sample_dir
-from curation.evals.langid_set import build
+from curation.evals.sets.langid import build
 from curation.stages.quality import Quality, QualityConfig
 from curation.stages.quality.curate import CurateScorer
 

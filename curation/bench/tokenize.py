@@ -9,8 +9,9 @@ Salamandra's settings is trained on them. Then, single-threaded in this process,
 - curation: the whole `shards` phase's work minus Ray: read the parquet files, encode, append EOD, split
   train/valid/test, sort runs by shuffle key, write them, plan the shards and merge them into the final
   .bin/.idx files;
-- datatrove: `ParquetReader` -> `MegatronDocumentTokenizer` (Rust `tokenizers`, one thread) with a
-  `tokenizer.json` built from the same .model; its agreement with SentencePiece is printed too.
+- datatrove: `ParquetReader` -> `MegatronDocumentTokenizer` (Rust `tokenizers`, one thread) with the
+  `tokenizer.json` a run ships (curation/phases/tokenizer/tokenizer_json.py) for the same .model; its
+  agreement with SentencePiece is printed too.
 
 MB are the UTF-8 bytes of the texts, the same numerator everywhere; seconds are CPU seconds of this
 process (all its threads), so MB/s is per core and does not depend on what else the machine runs.
@@ -28,6 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
+
+from curation.phases.tokenizer.tokenizer_json import tokenizer_json
 
 REPLICAS = 3  # copies of the sample (with distinct ids), for ~15 MB of text
 VOCAB = 32_000
@@ -77,28 +80,6 @@ def _train(texts: list[str], workdir: Path) -> Path:
     path = workdir / "tokenizer.model"
     path.write_bytes(model)
     return path
-
-
-def fast_tokenizer(model_path: Path):
-    """A Rust `tokenizers` BPE equivalent to the SentencePiece model (for datatrove): same vocabulary and
-    merges, the model's precompiled normalizer, dummy prefix and space escaping as SentencePiece, byte
-    fallback, user-defined pieces as added tokens matched on the normalized text."""
-    from sentencepiece import sentencepiece_model_pb2 as pb
-    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers
-    from transformers.tokenization_utils_sentencepiece import SentencePieceExtractor
-
-    proto = pb.ModelProto()
-    proto.ParseFromString(model_path.read_bytes())
-    vocab, _, merges = SentencePieceExtractor(str(model_path)).extract()
-    tok = Tokenizer(models.BPE(vocab, merges, unk_token=proto.trainer_spec.unk_piece, fuse_unk=True, byte_fallback=True))
-    steps = [normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")]
-    if proto.normalizer_spec.precompiled_charsmap:
-        steps.insert(0, normalizers.Precompiled(proto.normalizer_spec.precompiled_charsmap))
-    tok.normalizer = normalizers.Sequence(steps)
-    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
-    tok.add_tokens([AddedToken(p.piece, normalized=True, special=False) for p in proto.pieces if p.type == 4])
-    tok.add_special_tokens([AddedToken(p.piece, normalized=False, special=True) for p in proto.pieces if p.type == 3])
-    return tok
 
 
 def _cpu_best(fns: dict[str, Callable[[], None]], repeat: int) -> dict[str, tuple[float, float]]:
@@ -160,9 +141,10 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
                 for job in shard_jobs(group, plan, out):
                     write_shard(job, ctx)
 
-        fast = fast_tokenizer(model)
+        fast = tokenizer_json(model.read_bytes(), add_bos=False)  # as the run's tokenizer/hf/, no <s>: shards have none
         fast_path = root / "tokenizer.json"
         fast.save(str(fast_path))
+        fast.encode_special_tokens = True  # as SentencePiece (tokenizers does not save this flag)
 
         def datatrove() -> None:
             from datatrove.pipeline.readers import ParquetReader
@@ -174,7 +156,7 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
             step.run(reader.run(None, 0, 1), rank=0, world_size=1)
 
         timings = _cpu_best({"raw_numpy": raw_numpy, "raw_lists": raw_lists, "ours": ours, "datatrove": datatrove}, repeat)
-        same = sum(fast.encode(t).ids == sp.encode(t) for t in texts)
+        same = sum(fast.encode(t, add_special_tokens=False).ids == sp.encode(t) for t in texts)
 
     limit_key = min(("raw_numpy", "raw_lists"), key=lambda k: timings[k][0])
     limit = mb / timings[limit_key][0]
@@ -193,5 +175,5 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
     console.print(table)
     ours_mbs = mb / timings["ours"][0]
     console.print(f"curation / raw SentencePiece: {ours_mbs / limit:.2f}   curation / datatrove: {ours_mbs / (mb / timings['datatrove'][0]):.2f}")
-    console.print(f"datatrove's tokenizer.json (converted from the .model) gives SentencePiece's ids on {same}/{len(texts)} documents ({100 * same / len(texts):.1f}%).")
+    console.print(f"the run's tokenizer.json (curation/phases/tokenizer/tokenizer_json.py, given to datatrove) gives SentencePiece's ids on {same}/{len(texts)} documents ({100 * same / len(texts):.1f}%).")
     return rows

@@ -137,28 +137,40 @@ def _random_blend(folder: Path, tokens: int) -> Path:
     return blend
 
 
-def run_mfu(console: Console) -> None:
-    """The 150m preset on one CUDA device: the per-step log, then a table of the invocation's throughput."""
+def run_mfu(console: Console, extra: list[str] = (), device: str = "cuda") -> None:
+    """The 150m preset on one CUDA device: the per-step log, then a table of the invocation's throughput.
+    `extra`: more `key=value` config overrides (e.g. data.micro_batch_size=4)."""
     import torch  # the train extra
 
-    if not torch.cuda.is_available():
+    if device == "cuda" and not torch.cuda.is_available():
         console.print("trainer MFU: no CUDA device, skipped (on a GPU: curate bench train)")
         return
     from curation.train.config import load_train_config
     from curation.train.loop import train
 
     overrides = [f"model.vocab_size={MFU_VOCAB}", "data.reset_attention_mask=false", "attention=flash", f"train_steps={MFU_STEPS}", "log_interval=1", f"save_interval={MFU_STEPS * 10}"]
-    cfg = load_train_config("150m", overrides)
+    cfg = load_train_config("150m", [*overrides, *extra])
     d = cfg.data
     with tempfile.TemporaryDirectory() as tmp:
         blend = _random_blend(Path(tmp), int(1.2 * MFU_STEPS * d.global_batch_size * (d.seq_length + 1)))
-        r = train(blend, cfg, out=Path(tmp) / "out", device="cuda", log=lambda m: console.print(m, highlight=False, markup=False))
-    table = Table(title=f"trainer: 150m preset, vocab {MFU_VOCAB:,}, seq {d.seq_length}, {d.global_batch_size} x {d.micro_batch_size}-sample micro-batches, flash attention; steps 2..{MFU_STEPS}", title_justify="left")
+        r = train(blend, cfg, out=Path(tmp) / "out", device=device, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
+    table = Table(title=f"trainer: 150m preset, vocab {MFU_VOCAB:,}, seq {d.seq_length}, {d.global_batch_size} x {d.micro_batch_size}-sample micro-batches, flash attention; steps 2..{cfg.train_steps}{' (' + ', '.join(extra) + ')' if extra else ''}", title_justify="left")
     for col in ("device", "tokens/s", "tokens/s/device", "MFU", "goal"):
         table.add_column(col, justify="left" if col == "device" else "right")
     speed = r.speed
     table.add_row(
-        torch.cuda.get_device_name(), f"{speed.tokens_per_s:,.0f}", f"{speed.tokens_per_s_per_device:,.0f}",
+        torch.cuda.get_device_name() if device == "cuda" else device, f"{speed.tokens_per_s:,.0f}", f"{speed.tokens_per_s_per_device:,.0f}",
         f"{100 * speed.mfu:.1f}%" if speed.mfu is not None else "unknown peak (set peak_tflops)", f">= {100 * MFU_GOAL:.0f}%",
     )
     console.print(table)
+
+
+if __name__ == "__main__":
+    # The MFU part alone, e.g. on a lent GPU: python -m curation.bench.train [--set key=value ...]
+    import argparse
+
+    parser = argparse.ArgumentParser(description="MFU of the trainer's 150m preset on one CUDA device")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--device", default="cuda", help="cuda (the measurement) or cpu (a smoke run with small --set sizes)")
+    args = parser.parse_args()
+    run_mfu(Console(), args.overrides, args.device)

@@ -6,7 +6,16 @@ import sys
 
 import click
 
-from curation.cli import blend, measure, quality, run, sources, tokenizer, train
+from curation.cli import (
+    blend,
+    inspect,
+    measure,
+    quality,
+    run,
+    sources,
+    tokenizer,
+    train,
+)
 from curation.cli.console import err
 from curation.core.errors import RunFailed, UserError, storage_error
 
@@ -19,6 +28,7 @@ def cli() -> None:
 
 # One module per command (group); each command is registered here, in help order.
 cli.add_command(run.run)
+cli.add_command(inspect.inspect)
 cli.add_command(blend.mix)
 cli.add_command(blend.audit)
 cli.add_command(blend.datasheet)

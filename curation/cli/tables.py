@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich import box
@@ -132,12 +132,17 @@ def render_table(console: Console, rows: Sequence[dict[str, Any]], columns: Sequ
     """Print `rows` as a table no wider than the console; numbers are never cut or wrapped."""
     cells = {c.key: [c.cell(r.get(c.key)) for r in rows] for c in columns}
     width = console.width
-    shown, widths = fit(columns, cells, width, _BOXED)
+    # Boxed if everything fits; else borderless (2 characters a column instead of 3) when that shows
+    # more; as a last resort whole text columns (ids, names) fold too. Numbers never do.
     layout = _BOXED
-    if len(shown) < len(columns):  # without borders more columns may fit
+    shown, widths = fit(columns, cells, width, _BOXED)
+    if len(shown) < len(columns) or not _fits(widths, width, _BOXED):
         bare, bare_widths = fit(columns, cells, width, _BARE)
-        if len(bare) > len(shown):
+        if len(bare) > len(shown) or not _fits(widths, width, _BOXED):
             shown, widths, layout = bare, bare_widths, _BARE
+    if not _fits(widths, width, layout):
+        columns = [replace(c, whole=False) if c.whole else c for c in columns]
+        shown, widths = fit(columns, cells, width, layout)
     hidden = [c.title for c in columns if c not in shown]
     caption = f"not shown at {width} columns: {', '.join(hidden)} (--format csv has every column)" if hidden else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", box=layout.box, pad_edge=layout is _BOXED, header_style="bold")
@@ -147,6 +152,10 @@ def render_table(console: Console, rows: Sequence[dict[str, Any]], columns: Sequ
         row = [Text(cells[c.key][i], justify="right" if c.number else "left", no_wrap=True) if c.number or c.whole else Text(cells[c.key][i], overflow="fold") for c in shown]
         table.add_row(*row, style="bold" if bold_last and i == len(rows) - 1 else None)
     console.print(table)
+
+
+def _fits(widths: list[int], width: int, layout: _Layout) -> bool:
+    return sum(widths) + layout.per_column * len(widths) + layout.edge <= width
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:

@@ -33,3 +33,27 @@ def tokenizer_train(run_dir: str, vocab_size, alpha, sample_bytes, character_cov
     s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=log)
     sample = f", sample {s['sample']['docs']} documents / {s['sample']['bytes'] / 1e6:.1f} MB" if s.get("sample") else ""
     console.print(f"tokenizer: {Path(run_dir) / s['model']} ({s['vocab_size']} pieces{sample}; sha256 {s['model_sha256'][:16]}); Hugging Face folder {Path(run_dir) / 'tokenizer' / 'hf'}", highlight=False, markup=False)
+
+
+@tokenizer.command("check")
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.option("--texts", "texts", multiple=True, type=click.Path(dir_okay=False, exists=True), help="Also these JSONL files ({\"text\": ...} a line). Repeatable.")
+def tokenizer_check(run_dir: str, texts: tuple[str, ...]) -> None:
+    """Check RUN's Hugging Face tokenizer (tokenizer/hf) against SentencePiece on the run's documents:
+    ids token for token, and decode(encode(text)) == text. Exit 1 if any document differs."""
+    from rich.table import Table
+
+    from curation.phases.tokenizer.hf_check import check_run
+
+    rows = check_run(run_dir, [Path(t) for t in texts])
+    table = Table(title="Hugging Face tokenizer vs SentencePiece", title_justify="left")
+    for col in ("texts", "loaded by", "documents", "same ids", "decode = text", "decode = SentencePiece's"):
+        table.add_column(col, justify="left" if col in ("texts", "loaded by") else "right")
+    for r in rows:
+        table.add_row(r.corpus, r.loader, f"{r.docs:,}", f"{r.ids_equal:,}", f"{r.decode_is_text:,}", f"{r.decode_as_sentencepiece:,}")
+    console.print(table)
+    for r in rows:
+        if r.first_mismatch:
+            console.print(f"{r.corpus}, {r.loader}: first difference: {r.first_mismatch}", highlight=False)
+    if any(r.ids_equal < r.docs or r.decode_as_sentencepiece < r.docs for r in rows):
+        raise SystemExit(1)

@@ -13,7 +13,7 @@ from rich.console import Console
 
 
 def available() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and not m.ispkg)
 
 
 def run_eval(name: str, console: Console) -> dict:

@@ -1,6 +1,6 @@
 """`curate eval dedup`: precision and recall of the dedup phase against planted near-duplicates.
 
-A synthetic corpus (curation/evals/synthetic_dups.py) holds unrelated documents and pairs planted at Jaccard
+A synthetic corpus (curation/evals/sets/dups.py) holds unrelated documents and pairs planted at Jaccard
 levels 0.50 to 1.00 by realistic edits (sentence insertions and deletions, word substitutions, typos,
 boilerplate swaps; exact and reformatted copies at 1.00). The real signatures stage and dedup phase (on
 Ray) run on it twice, with and without verification. Reported:
@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from curation.evals import synthetic_dups as synthetic
+from curation.evals.sets import dups as synthetic
 from curation.phases.dedup.lsh import VERIFY_Z, min_sketch_matches
 from curation.stages.minhash import detection_probability
 

@@ -1,6 +1,6 @@
 """`curate eval langid`: the langid stage's document label and share against real translated text.
 
-Documents: curation/evals/langid_set.py (Debian's GNOME help pages and gettext catalogues; mixed pages of
+Documents: curation/evals/sets/langid.py (Debian's GNOME help pages and gettext catalogues; mixed pages of
 real lines in known proportions), the held-out `test` split (the parameters were chosen on `tune`). The
 source is taken to declare all 35 target languages (a multilingual crawl, as Colossal OSCAR); the
 Galician recall is also shown for a source that declares Galician and English only, and the close
@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.config.manifest import TARGET_LANGUAGES
-from curation.evals.langid_set import CLOSE_GROUPS, LANGUAGES, EvalDoc, build, build_close
+from curation.evals.sets.langid import CLOSE_GROUPS, LANGUAGES, EvalDoc, build, build_close
 from curation.stages.langid import Langid, LangidConfig
 from curation.stages.langid.model import load_model
 from curation.stages.langid.second import load_second

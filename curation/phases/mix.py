@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -71,6 +72,10 @@ class Mixture(Strict):
     eval_weighting: Literal["resampled", "proportional"] = "resampled"
     # Target language shares in percent, reported next to the realised ones by `curate audit`.
     targets: dict[LanguageCode, Annotated[float, Field(ge=0)]] = {}
+    # A train shard repeated more often than this for the token budget is warned about, by name. Past
+    # ~16 epochs repeated data adds next to nothing (Muennighoff et al. 2023, "Scaling Data-Constrained
+    # Language Models": returns from repetition decay to ~0 around 16 epochs).
+    max_epochs: Annotated[float, Field(gt=0)] = 16.0
     notes: str = ""
 
 
@@ -151,14 +156,46 @@ def training_phases(run_dir: Path) -> dict[str, list[str]]:
     return {s["id"]: list(s.get("phases", [])) for s in meta.get("sources", [])}
 
 
-def mix_run(run_dir: Path, mixture_file: Path, root: str | None = None) -> dict[str, Any]:
-    """`curate mix`: the blend of a run's shards under a recipe, written to RUN/blend/."""
+def mix_run(run_dir: Path, mixture_file: Path, root: str | None = None, out: Path | None = None, max_epochs: float | None = None) -> dict[str, Any]:
+    """`curate mix`: the blend of a run's shards under a recipe, written to RUN/blend/ (or `out`).
+
+    RUN/blend/<mixture>.* is the run's own blend, with absolute shard paths (what `curate run` writes
+    and `curate train` reads). A blend for another `root` gets a name of its own there, so that the
+    run's blend is never overwritten by one whose paths only resolve on another machine."""
     m = load_mixture(mixture_file)
     shards, _ = load_shards(run_dir)
     blend = compute_blend(m, shards, training_phases(run_dir))
-    paths = write_blend_files(run_dir, m, blend, root)
+    own_folder = RunDir(run_dir).blend
+    folder = Path(out) if out is not None else own_folder
+    own = folder.resolve() == own_folder.resolve()
+    paths = write_blend_files(run_dir, m, blend, root, folder, blend_name(m, root) if own else m.name)
+    bound = m.max_epochs if max_epochs is None else max_epochs
     return {"mixture": m.name, "files": {k: str(v) for k, v in paths.items()}, "train_shards": len(blend["train"]),
-            "languages": shares(blend["train"], "language"), "sources": shares(blend["train"], "source"), "blend": blend}
+            "languages": shares(blend["train"], "language"), "sources": shares(blend["train"], "source"), "blend": blend,
+            "max_epochs": bound, "warnings": epoch_warnings(m, blend["train"], bound)}
+
+
+def blend_name(m: Mixture, root: str | None) -> str:
+    """File stem of a blend in RUN/blend/: the recipe's name for the run's own blend (absolute paths),
+    `<name>.under-<root>` or `<name>.relative` for prefixes meant for another place."""
+    if root is None:
+        return m.name
+    slug = re.sub(r"[^A-Za-z0-9._]+", "-", root).strip("-.")
+    return f"{m.name}.under-{slug}" if slug else f"{m.name}.relative"
+
+
+def epoch_warnings(m: Mixture, train: list[BlendEntry], bound: float, show: int = 5) -> list[str]:
+    """Warnings naming the train shards the recipe repeats more than `bound` times for its token
+    budget, most repeated first (the first `show` by name, then a count), and what to do about it."""
+    over = sorted((e for e in train if e.epochs > bound), key=lambda e: (-e.epochs, e.shard.name))
+    lines = [f"shard {e.shard.name}: {e.epochs:,.1f} epochs ({e.shard.tokens:,} tokens at weight {e.weight:.4f} of a {m.token_budget:.3g}-token budget)"
+             for e in over[:show]]
+    if len(over) > show:
+        lines.append(f"... and {len(over) - show} more train shards over {bound:g} epochs (the weights file lists every shard's epochs)")
+    if over:
+        lines.append(f"{len(over)} of {len(train)} train shards of '{m.name}' are repeated more than max_epochs {bound:g}: "
+                     "fewer tokens in the budget, lower factors for those shards, or more data")
+    return lines
 
 
 def factor(m: Mixture, shard: Shard) -> float:
@@ -241,15 +278,18 @@ def _pairs(entries: list[BlendEntry], run_dir: Path, root: str | None) -> list[A
     return out
 
 
-def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntry]], root: str | None = None) -> dict[str, Path]:
-    """Megatron --data-args-path, --per-split-data-args-path JSON and NeMo data_prefix YAML."""
-    folder = RunDir(run_dir).blend
+def write_blend_files(run_dir: Path, m: Mixture, blend: dict[str, list[BlendEntry]], root: str | None = None,
+                      folder: Path | None = None, name: str | None = None) -> dict[str, Path]:
+    """Megatron --data-args-path, --per-split-data-args-path JSON and NeMo data_prefix YAML, as
+    `folder/name.*` (default RUN/blend/<mixture>.*)."""
+    folder = RunDir(run_dir).blend if folder is None else folder
+    name = name or m.name
     pairs = {split: _pairs(blend[split], run_dir, root) for split in SPLITS}
     paths = {
-        "data_args": folder / f"{m.name}.data-args.txt",
-        "per_split": folder / f"{m.name}.per-split.json",
-        "nemo": folder / f"{m.name}.nemo.yaml",
-        "weights": folder / f"{m.name}.weights.json",
+        "data_args": folder / f"{name}.data-args.txt",
+        "per_split": folder / f"{name}.per-split.json",
+        "nemo": folder / f"{name}.nemo.yaml",
+        "weights": folder / f"{name}.weights.json",
     }
     write_atomic(paths["data_args"], "\n".join(f"{w} {p}" for w, p in zip(pairs["train"][::2], pairs["train"][1::2])) + "\n")
     # Megatron requires all three keys with a value; an empty eval split falls back to the train blend.
@@ -284,4 +324,6 @@ class MixPhase(Phase):
         base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None
         result = mix_run(ctx.run.root, resolve_mixture(ctx.pipeline.pipeline.mixture, base))  # type: ignore[arg-type]
         ctx.log(f"mix: {result['mixture']}: {result['train_shards']} train shards -> {result['files']['per_split']}")
-        return {"mixture": result["mixture"], "files": result["files"], "train_shards": result["train_shards"]}
+        for w in result["warnings"]:
+            ctx.log(f"warning: mix: {w}")
+        return {"mixture": result["mixture"], "files": result["files"], "train_shards": result["train_shards"], "warnings": result["warnings"]}

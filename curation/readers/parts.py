@@ -1,8 +1,9 @@
 """Input parts: the unit of work of the per-document stages.
 
 A part is a whole file or a range of one: a byte range of an uncompressed JSONL file (a line belongs to
-the part in which its first byte lies, as Hadoop splits text), or a run of parquet row groups.
-Compressed streams (gzip, zstd, WARC.gz) cannot be entered in the middle and are one part per file.
+the part in which its first byte lies, as Hadoop splits text), a byte range of a .warc.gz (a record
+belongs to the part in which its gzip member starts), or a run of parquet row groups. Other compressed
+streams (.jsonl.gz/.zst/.xz/.bz2) cannot be entered in the middle and are one part per file.
 Part keys depend only on the file's path relative to the source location and the range index, so they
 are stable across reruns and independent of the number of workers.
 """
@@ -78,7 +79,7 @@ def plan_parts(source: Source, max_part_bytes: int = DEFAULT_MAX_PART_BYTES) -> 
     for path in files:
         rel = relative_to_root(path, root)
         size = _size(path)
-        if source.format == "jsonl" and size > max_part_bytes:
+        if (source.format == "jsonl" or _gzipped_warc(source, path)) and size > max_part_bytes:
             n = -(-size // max_part_bytes)
             step = -(-size // n)
             for i in range(n):
@@ -88,6 +89,17 @@ def plan_parts(source: Source, max_part_bytes: int = DEFAULT_MAX_PART_BYTES) -> 
         else:
             parts.append(Part(source.id, rel, path, 0, None, None, size))
     return parts
+
+
+def _gzipped_warc(source: Source, path: str) -> bool:
+    """A .warc.gz is gzipped record by record (as crawlers write it), so it can be entered at a member."""
+    return source.format == "warc" and path.endswith(".gz")
+
+
+def unsplittable(parts: list[Part], max_part_bytes: int) -> list[Part]:
+    """Whole-file parts larger than max_part_bytes: compressed streams that cannot be entered in the middle
+    (.jsonl.gz/.zst/.xz/.bz2, uncompressed .warc). Each is one task however large: worth resharding."""
+    return [p for p in parts if p.start is None and p.size > max_part_bytes]
 
 
 def _size(path: str) -> int:

@@ -1,29 +1,121 @@
 """WARC (optionally gzipped per record) -> documents whose text is the HTML of each response.
 
-The extract stage turns the HTML into text with trafilatura. Records that are not documents (warcinfo,
-request, metadata, ...) and responses that are not HTML pages (images, PDFs, HTTP errors) are rejected at
-the read stage with a reason, so that every WARC record is accounted for.
+The extract stage turns the HTML into text. Records that are not documents (warcinfo, request, metadata,
+...) and responses that are not HTML pages (images, PDFs, HTTP errors) are rejected at the read stage
+with a reason, so that every WARC record is accounted for.
+
+FastWARC (C++) reads the records. A record is taken from it only once the next record has been found,
+which proves the record complete; the last record of a file (and everything after a record FastWARC
+cannot parse) is read again with warcio, whose checks name truncated blocks, broken headers and trailing
+garbage exactly. A .warc.gz part can be a byte range: it starts at the first gzip member at or after its
+start that holds a WARC record, and ends before the first record starting at or after its end.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
 
 import fsspec
+from fastwarc.warc import ArchiveIterator as FastIterator
 from warcio.archiveiterator import ArchiveIterator
 
+from curation.core.schema import QUARANTINE_RAW_CAP
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
-from curation.core.schema import QUARANTINE_RAW_CAP
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+GZIP_MAGIC = b"\x1f\x8b\x08"
+SCAN = 1 << 20
+
+
+@dataclass
+class WarcRecord:
+    """What the reader needs of a record, from either library."""
+
+    offset: int
+    wtype: str
+    record_id: str | None
+    url: str | None
+    date: str | None
+    http_status: str | None  # None: not an HTTP record
+    content_type: str  # the HTTP Content-Type, or the WARC one for non-HTTP records
+    body: bytes
 
 
 def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
     with fsspec.open(part.path, "rb") as f:
+        start = 0
+        if part.start:
+            start = next_member(f, part.start, part.end)
+            if start is None:
+                return  # no record starts in this range
+        held = None  # the last record FastWARC gave: complete only once another follows
+        f.seek(start)
+        try:
+            for rec in FastIterator(f, parse_http=True, auto_decode="all", stream_detect=True):
+                offset = rec.stream_pos  # the member's offset in the file (FastWARC counts from the file's start)
+                if held is not None:
+                    _add(held, builder)
+                    yield None
+                    held = None
+                if part.end is not None and offset >= part.end:
+                    return
+                held = _fast_record(rec, offset)
+        except Exception:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
+            pass
+        resume = held.offset if held is not None else start
+    yield from _read_warcio(part, builder, resume)
+
+
+def next_member(f: BinaryIO, pos: int, end: int | None) -> int | None:
+    """Offset of the first gzip member at or after pos (and before end) whose data starts a WARC record.
+    The magic bytes can occur inside compressed data; decompressing the candidate's first bytes rules that out."""
+    while end is None or pos < end:
+        f.seek(pos)
+        data = f.read(SCAN + 4096)
+        if not data:
+            return None
+        i = data.find(GZIP_MAGIC)
+        while 0 <= i < SCAN:
+            if end is not None and pos + i >= end:
+                return None
+            try:
+                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[i:i + 4096], 16)
+            except zlib.error:
+                head = b""
+            if head.startswith(b"WARC/"):
+                return pos + i
+            i = data.find(GZIP_MAGIC, i + 1)
+        if len(data) <= SCAN:
+            return None
+        pos += SCAN
+    return None
+
+
+def _fast_record(rec, offset: int) -> WarcRecord:
+    headers = rec.headers
+    http = rec.http_headers if rec.is_http else None
+    return WarcRecord(
+        offset=offset,
+        wtype=str(rec.record_type),
+        record_id=headers.get("WARC-Record-ID"),
+        url=headers.get("WARC-Target-URI"),
+        date=headers.get("WARC-Date"),
+        http_status=None if http is None else str(http.status_code),
+        content_type=(http.get("Content-Type") if http is not None else headers.get("Content-Type")) or "",
+        body=rec.reader.read(),
+    )
+
+
+def _read_warcio(part: Part, builder: DocumentBuilder, base: int) -> Iterator[None]:
+    """warcio from `base` (a record boundary) to the end of the part, with its exact damage reports."""
+    with fsspec.open(part.path, "rb") as f:
+        f.seek(base)
         it = ArchiveIterator(f, arc2warc=True)
         records = iter(it)
-        offset = end = 0
+        offset = end = base
         while True:
             try:
                 record = next(records, None)
@@ -32,12 +124,14 @@ def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
                 # Read the body before asking for the offset: get_record_offset() reads the record to its
                 # end, after which content_stream() would return nothing.
                 body = record.content_stream().read()
-                offset = it.get_record_offset()
+                offset = it.get_record_offset()  # warcio counts from the file position it started at
                 end = offset + it.get_record_length()
             except Exception as e:  # noqa: BLE001 - warcio raises many types on corrupt input (AttributeError on garbled headers too)
                 builder.quarantine(end, f"unreadable WARC data at offset {end}: {type(e).__name__}: {e}", None)
                 yield None
                 return
+            if part.end is not None and offset >= part.end:
+                return  # the next part's record
             missing = getattr(record.raw_stream, "limit", 0)  # bytes of the record's block never read
             length = record.rec_headers.get_header("Content-Length") or ""
             if record.format == "warc" and not length.strip().isdigit():
@@ -45,7 +139,7 @@ def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
             elif missing:
                 builder.quarantine(offset, f"truncated WARC record: the input ended {missing} bytes before the end of its block", None, raw_size=len(body))
             else:
-                _add(record, body, offset, builder)
+                _add(_warcio_record(record, body, offset), builder)
             yield None
     # warcio ends quietly when the last gzip member is cut before it yields a header line: bytes after the
     # last complete record (other than the blank lines that separate uncompressed records) are reported.
@@ -57,44 +151,47 @@ def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
         yield None
 
 
-def _add(record, body: bytes, offset: int, builder: DocumentBuilder) -> None:
+def _warcio_record(record, body: bytes, offset: int) -> WarcRecord:
     headers = record.rec_headers
-    wtype = record.rec_type
-    native = {
-        "id": headers.get_header("WARC-Record-ID"),
-        "url": headers.get_header("WARC-Target-URI"),
-        "date": headers.get_header("WARC-Date"),
-        "warc_type": wtype,
-        "text": "",
-    }
-    size = len(body)
-    if wtype not in ("response", "resource", "conversion"):
-        builder.add(offset, native, size, reject=f"warc_type:{wtype}")
+    http = record.http_headers
+    return WarcRecord(
+        offset=offset,
+        wtype=record.rec_type,
+        record_id=headers.get_header("WARC-Record-ID"),
+        url=headers.get_header("WARC-Target-URI"),
+        date=headers.get_header("WARC-Date"),
+        http_status=None if http is None else http.get_statuscode(),
+        content_type=(http.get_header("Content-Type") if http is not None else headers.get_header("Content-Type")) or "",
+        body=body,
+    )
+
+
+def _add(rec: WarcRecord, builder: DocumentBuilder) -> None:
+    native = {"id": rec.record_id, "url": rec.url, "date": rec.date, "warc_type": rec.wtype, "text": ""}
+    size = len(rec.body)
+    if rec.wtype not in ("response", "resource", "conversion"):
+        builder.add(rec.offset, native, size, reject=f"warc_type:{rec.wtype}")
         return
-    content_type = ""
-    charset = None
-    if record.http_headers is not None:
-        status = record.http_headers.get_statuscode()
-        native["http_status"] = int(status) if status and status.isdigit() else status
-        content_type = record.http_headers.get_header("Content-Type") or ""
+    if rec.http_status is not None:
+        status = rec.http_status
+        native["http_status"] = int(status) if status.isdigit() else status
         if status != "200":
-            builder.add(offset, native, size, reject=f"http_status:{status}")
+            builder.add(rec.offset, native, size, reject=f"http_status:{status}")
             return
-    else:
-        content_type = headers.get_header("Content-Type") or ""
-    mime, _, params = content_type.partition(";")
+    mime, _, params = rec.content_type.partition(";")
     mime = mime.strip().lower()
     native["content_type"] = mime
+    charset = None
     for p in params.split(";"):
         k, _, v = p.strip().partition("=")
         if k.lower() == "charset" and v:
             charset = v.strip().strip('"').lower()
-    is_text = wtype == "conversion" or mime.startswith("text/plain")
+    is_text = rec.wtype == "conversion" or mime.startswith("text/plain")
     if not (mime in HTML_TYPES or is_text):
-        builder.add(offset, native, size, reject=f"content_type:{mime or 'missing'}")
+        builder.add(rec.offset, native, size, reject=f"content_type:{mime or 'missing'}")
         return
-    native["text"] = _decode(body, charset)
-    builder.add(offset, native, size)
+    native["text"] = _decode(rec.body, charset)
+    builder.add(rec.offset, native, size)
 
 
 def _decode(body: bytes, charset: str | None) -> str:

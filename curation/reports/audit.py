@@ -38,11 +38,14 @@ from curation.phases.mix import (
 @dataclass
 class Audit:
     run: str
-    rows: list[dict[str, Any]]  # one per language (and "total")
+    rows: list[dict[str, Any]]  # one per language
     sources: list[dict[str, Any]]
     shards: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
     mixture: str | None = None
+    total: dict[str, Any] = field(default_factory=dict)  # the language rows summed ("language": "total")
+    # With verify_checksums: {"files": checked, "mismatched": [file names], "unrecorded": files without a sha256}
+    checksums: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,6 +78,7 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
     run_dir = Path(run_dir)
     shards, manifest = load_shards(run_dir)
     problems: list[str] = []
+    checked, mismatched, unrecorded = 0, [], 0
     by_shard = []
     tokens_by = defaultdict(lambda: defaultdict(int))  # (source, language) -> split -> tokens
     docs_by = defaultdict(lambda: defaultdict(int))
@@ -92,7 +96,12 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
         if verify_checksums:
             for kind, path in (("bin", bin_path(prefix)), ("idx", idx_path(prefix))):
                 want = entry.get(f"{kind}_sha256")
-                if want and _sha256(path) != want:
+                if not want:
+                    unrecorded += 1
+                    continue
+                checked += 1
+                if _sha256(path) != want:
+                    mismatched.append(f"{shard.name}.{kind}")
                     problems.append(f"shard {shard.name}: {path.name} does not match its sha256 in the manifest")
         tokens_by[(shard.source, shard.language)][shard.split] += tokens
         docs_by[(shard.source, shard.language)][shard.split] += docs
@@ -157,20 +166,47 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
             "tokens": sum(sum(t.values()) for (s, _), t in tokens_by.items() if s == src),
             "languages": sorted(lang for s, lang in tokens_by if s == src),
         })
-    return Audit(str(run_dir), rows, sources, by_shard, problems, mixture.name if mixture else None)
+    checksums = {"files": checked, "mismatched": mismatched, "unrecorded": unrecorded} if verify_checksums else None
+    return Audit(str(run_dir), rows, sources, by_shard, problems, mixture.name if mixture else None, _total(rows), checksums)
+
+
+def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The language rows summed: counts and shares add up; per-language comparisons have no total."""
+    total: dict[str, Any] = {"language": "total"}
+    for key in (rows[0] if rows else {}):
+        if key == "language":
+            continue
+        values = [r[key] for r in rows if r.get(key) is not None]
+        summable = key in ("documents", "tokens", "train_tokens", "valid_tokens", "test_tokens") or key.endswith("_share")
+        total[key] = (round(sum(values), 4) if isinstance(sum(values), float) else sum(values)) if summable and values else None
+    return total
+
+
+def checksum_verdict(audit: Audit) -> str | None:
+    """One line: do the shards' bytes match the sha256 recorded in shards/manifest.json."""
+    c = audit.checksums
+    if c is None:
+        return None
+    unrecorded = f"; {c['unrecorded']} file(s) have no recorded sha256" if c["unrecorded"] else ""
+    if c["mismatched"]:
+        shown = ", ".join(c["mismatched"][:5]) + (f" and {len(c['mismatched']) - 5} more" if len(c["mismatched"]) > 5 else "")
+        return f"checksums: FAILED: {len(c['mismatched'])} of {c['files']} shard files differ from shards/manifest.json ({shown}){unrecorded}"
+    return f"checksums: OK: all {c['files']} shard files (.bin and .idx of {len(audit.shards)} shards) match shards/manifest.json{unrecorded}"
 
 
 def to_csv(audit: Audit) -> str:
+    """One row per language, then the total row."""
     buf = io.StringIO()
     if audit.rows:
         w = csv.DictWriter(buf, fieldnames=list(audit.rows[0]), lineterminator="\n")
         w.writeheader()
-        w.writerows(audit.rows)
+        w.writerows([*audit.rows, audit.total])
     return buf.getvalue()
 
 
 def to_json(audit: Audit) -> dict[str, Any]:
-    return {"run": audit.run, "mixture": audit.mixture, "ok": audit.ok, "problems": audit.problems, "languages": audit.rows, "sources": audit.sources, "shards": audit.shards}
+    return {"run": audit.run, "mixture": audit.mixture, "ok": audit.ok, "problems": audit.problems, "languages": audit.rows, "total": audit.total,
+            "sources": audit.sources, "shards": audit.shards, "checksums": audit.checksums}
 
 
 def plot(audit: Audit, path: Path) -> None:

@@ -40,8 +40,10 @@ def train_step(par: Parallel, optimizer, scheduler, samples: np.ndarray, cfg: Tr
     Returns (loss, gradient norm before clipping, learning rate used), on the device."""
     micro = micro_batches(samples, cfg.data)
     count = float(sum(mb.loss_mask.sum() for mb in micro))
-    if world.distributed:
+    if world.distributed and cfg.data.eod_mask_loss:  # masks differ per process: sum them (waits for the device)
         count = float(world.sum(torch.tensor([count], dtype=torch.float64, device=world.device)).item())
+    elif world.distributed:  # every token counts and every process has as many
+        count *= world.size
     total = torch.zeros((), device=world.device)
     for i, mb in enumerate(micro):
         with par.sync(i == len(micro) - 1), attention_context(cfg.attention):

@@ -6,19 +6,11 @@ file, the line, the entry and the field, and the CLI must print it as `error: ..
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 import yaml
 
-import curation
-from curation.core.errors import UserError
-from curation.config.manifest import TARGET_LANGUAGES, Source, bundled_manifest_path, load_manifest, sample_dir
-from curation.config.pipeline import load_pipeline
+from curation.config.manifest import bundled_manifest_path, load_manifest
 
 from conftest import curate, line_of, write, manifest_text, entry
 

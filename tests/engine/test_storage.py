@@ -1,6 +1,6 @@
-"""A full or read-only file system, an object-store run directory: one line naming the path, no
-traceback, and a run that resumes once there is room. The file-system cases mount a small tmpfs
-(root only; skipped elsewhere)."""
+"""A full or read-only file system: one line naming the path, no traceback, and a run that resumes
+once there is room. The tests mount a small tmpfs (root only; skipped elsewhere). An object-store
+--runs-dir is tests/test_runner.py's."""
 
 from __future__ import annotations
 
@@ -47,9 +47,3 @@ def test_read_only_runs_dir_is_one_line_naming_it(small_corpus: Path, tiny_fs: P
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.splitlines() == [f"error: {tiny_fs / 'small'}: read-only file system"], r.stderr
 
-
-def test_object_store_runs_dir_is_refused_before_any_work(small_corpus: Path) -> None:
-    r = curate("run", "pipeline.yaml", "--runs-dir", "s3://bucket/runs", cwd=small_corpus)
-    assert r.returncode == 2
-    assert r.stderr.splitlines() == ["error: s3://bucket/runs: --runs-dir must be a local or shared file-system path, not an object store (the run directory needs atomic renames)"]
-    assert not (small_corpus / "s3:").exists()

@@ -8,7 +8,7 @@ import numpy as np
 from rich.console import Console
 
 from curation.config.manifest import Source, TARGET_LANGUAGES
-from curation.evals.langid_set import CLOSE_GROUPS, LANGUAGES, MIN_SINGLE, build, build_close, load_units
+from curation.evals.sets.langid import CLOSE_GROUPS, LANGUAGES, MIN_SINGLE, build, build_close, load_units
 from curation.stages.langid import Langid, LangidConfig
 
 

@@ -15,7 +15,7 @@ import pytest
 from datasketch import MinHash
 
 from conftest import tree_digest, write_pipeline
-from curation.evals import synthetic_dups as synthetic
+from curation.evals.sets import dups as synthetic
 from curation.phases.dedup import components, lsh
 from curation.stages.minhash import MinHasher, jaccard_estimate, permutations, shingle_hash, shingles, sketch, tokens
 from curation.core.errors import UserError

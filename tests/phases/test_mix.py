@@ -156,3 +156,97 @@ def test_audit_cli_writes_csv_json_png(small_run: Path) -> None:
 def test_unknown_mixture_is_one_line() -> None:
     with pytest.raises(UserError, match="no such mixture"):
         resolve_mixture("nope")
+
+
+# --- what `curate mix` writes where, and what it warns about -----------------------------------------
+
+
+def _recipe(tmp_path: Path, budget: float, **extra: str) -> Path:
+    body = f"name: small\ntoken_budget: {budget}\n" + "".join(f"{k}: {v}\n" for k, v in extra.items())
+    path = tmp_path / "small.yaml"
+    path.write_text(body)
+    return path
+
+
+def test_root_and_out_never_overwrite_the_runs_blend(small_run: Path, tmp_path: Path) -> None:
+    own = mix_run(small_run, resolve_mixture("salamandra-2.68T"))
+    before = {k: Path(v).read_bytes() for k, v in own["files"].items()}
+    rooted = mix_run(small_run, resolve_mixture("salamandra-2.68T"), root="/data/shards")
+    assert Path(rooted["files"]["per_split"]).name == "salamandra-2.68T.under-data-shards.per-split.json"
+    bare = mix_run(small_run, resolve_mixture("salamandra-2.68T"), root="")
+    assert Path(bare["files"]["data_args"]).name == "salamandra-2.68T.relative.data-args.txt"
+    assert Path(bare["files"]["data_args"]).read_text().split()[1] == "ca/catalog_train_text_document"
+    elsewhere = mix_run(small_run, resolve_mixture("salamandra-2.68T"), root="/data/shards", out=tmp_path / "blends")
+    assert Path(elsewhere["files"]["nemo"]) == tmp_path / "blends" / "salamandra-2.68T.nemo.yaml"
+    # the run's own blend (absolute prefixes, what `curate train` reads) is untouched
+    assert {k: Path(v).read_bytes() for k, v in own["files"].items()} == before
+    assert all(Path(p).is_absolute() for p in json.loads(before["per_split"])["train"][1::2])
+
+
+def test_epoch_warnings_name_the_shards(small_run: Path, tmp_path: Path) -> None:
+    train_tokens = sum(e.shard.tokens for e in compute_blend(load_mixture(_recipe(tmp_path, 1)), *_shards_of(small_run))["train"])
+    # no sampling factors: every train shard is seen budget / train tokens times
+    assert mix_run(small_run, _recipe(tmp_path, 2 * train_tokens))["warnings"] == []
+    # 100x: every train shard is over 16 epochs, and named (the most repeated first, then by name)
+    many = mix_run(small_run, _recipe(tmp_path, 100 * train_tokens))
+    assert len([w for w in many["warnings"] if w.startswith("shard ")]) == 4
+    assert "4 of 4 train shards of 'small' are repeated more than max_epochs 16" in many["warnings"][-1]
+    assert many["warnings"][0].startswith("shard ca/catalog_train_text_document: 100.0 epochs")
+    # the bound comes from the recipe, or from the caller
+    assert mix_run(small_run, _recipe(tmp_path, 100 * train_tokens, max_epochs="150"))["warnings"] == []
+    assert mix_run(small_run, _recipe(tmp_path, 100 * train_tokens), max_epochs=150)["warnings"] == []
+
+
+def _shards_of(run: Path):
+    from curation.phases.mix import load_shards, training_phases
+
+    return load_shards(run)[0], training_phases(run)
+
+
+def test_mix_cli_warns_on_stderr_and_prints_csv(small_run: Path) -> None:
+    cli = subprocess.run([sys.executable, "-m", "curation.cli", "mix", str(small_run), "--mixture", "salamandra-2.68T", "--root", "/data", "--format", "csv"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.splitlines()[0] == "shard,tokens,factor,weight,epochs"
+    assert len(cli.stdout.splitlines()) == 1 + 4
+    assert "warning: shard " in cli.stderr and "max_epochs 16" in cli.stderr
+    assert (small_run / "blend" / "salamandra-2.68T.under-data.per-split.json").is_file()
+    assert not (small_run / "blend" / "salamandra-2.68T.per-split.json").exists()
+
+
+# --- `curate audit`: total row, checksum verdict, what it writes ------------------------------------
+
+
+def test_audit_total_row(small_run: Path) -> None:
+    from curation.reports.audit import to_csv, to_json
+
+    result = audit_run(small_run, load_mixture(resolve_mixture("salamandra-2.68T")))
+    total = to_json(result)["total"]
+    assert total["language"] == "total"
+    for key in ("documents", "tokens", "train_tokens", "valid_tokens", "test_tokens"):
+        assert total[key] == sum(r[key] for r in result.rows)
+    assert total["raw_share"] == pytest.approx(100, abs=1e-3) and total["mixed_share"] == pytest.approx(100, abs=1e-3)  # sums of rounded shares
+    assert total["delta_vs_target"] is None and total["salamandra_alia_40b"] is None
+    assert to_csv(result).splitlines()[-1].startswith(f"total,{total['documents']},{total['tokens']},")
+
+
+def test_audit_checksum_verdict_and_what_it_wrote(small_run: Path) -> None:
+    def audit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "curation.cli", "audit", str(small_run), *args], capture_output=True, text=True,
+                              env={**__import__("os").environ, "COLUMNS": "80"})
+
+    ok = audit("--checksums", "--no-write")
+    assert ok.returncode == 0, ok.stderr
+    assert "checksums: OK: all 10 shard files (.bin and .idx of 5 shards) match shards/manifest.json" in ok.stdout
+    assert not (small_run / "audit").exists() and "wrote" not in ok.stderr
+    # one flipped byte, same size: only the checksum can tell
+    b = small_run / "shards" / "en" / "fineweb-edu_train_text_document.bin"
+    data = bytearray(b.read_bytes())
+    data[100] ^= 0xFF
+    b.write_bytes(bytes(data))
+    bad = audit("--checksums")
+    assert bad.returncode == 1
+    assert "checksums: FAILED: 1 of 10 shard files differ from shards/manifest.json (en/fineweb-edu_train_text_document.bin)" in bad.stdout
+    assert f"audit: wrote {small_run / 'audit' / 'audit.csv'}" in bad.stderr
+    assert (small_run / "audit" / "audit.json").is_file()
+    assert "…" not in bad.stdout and "total" in bad.stdout

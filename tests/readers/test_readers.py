@@ -640,41 +640,6 @@ def docs_table(texts: list[str], metadata: list[str | None] | None = None) -> pa
     )
 
 
-BOILERPLATE_PAGE = """<!DOCTYPE html><html><head><title>La receta de la paella valenciana</title></head><body>
-<nav><ul><li><a href="/">Inicio</a></li><li><a href="/contacto">Contacto</a></li><li><a href="/blog">Blog</a></li></ul></nav>
-<div id="cookie-banner" class="cookies">Usamos cookies para mejorar tu experiencia. Aceptar cookies.</div>
-<main><article><h1>La receta de la paella valenciana</h1>
-<p>La paella es un plato tradicional de la Comunidad Valenciana que se cocina con arroz, azafrán y aceite de oliva en una paellera amplia.</p>
-<p>Para prepararla se sofríe primero la carne, después se añaden las verduras y finalmente el arroz con el caldo caliente, sin remover.</p>
-<p>El socarrat, la capa de arroz tostado del fondo, es para muchos la mejor parte del plato y la prueba de una buena cocción.</p>
-</article></main>
-<footer><p>© 2024 Mi Sitio. Todos los derechos reservados.</p><a href="/privacidad">Política de privacidad</a></footer>
-</body></html>"""
-
-
-def test_extract_removes_boilerplate():
-    src = make_source("warc", "x", languages=["es"])
-    empty_page = "<html><head></head><body><div></div><script>var x = 1;</script></body></html>"
-    out = Extract(ExtractConfig()).process(docs_table([BOILERPLATE_PAGE, empty_page], ['{"keep":1}', None]), src)
-    assert out.reasons == [None, "no_text"]
-    text = out.table["text"][0].as_py()
-    for sentence in ("La paella es un plato tradicional", "se sofríe primero la carne", "El socarrat"):
-        assert sentence in text
-    for boilerplate in ("Inicio", "Contacto", "cookies", "derechos reservados", "privacidad", "<p>"):
-        assert boilerplate not in text, boilerplate
-    meta = json.loads(out.table["metadata"][0].as_py())
-    assert meta == {"keep": 1, "title": "La receta de la paella valenciana"}  # existing metadata kept
-    assert out.table["text"][1].as_py() == ""
-    assert out.table["id"].to_pylist() == ["d0", "d1"]
-
-
-def test_extract_applies_to_html_sources_only():
-    ex = Extract(ExtractConfig())
-    assert ex.applies_to(make_source("warc", "x"))
-    assert ex.applies_to(make_source("jsonl", "x", content="html"))
-    assert not ex.applies_to(make_source("jsonl", "x"))
-
-
 def test_normalize():
     src = make_source("jsonl", "x")
     nfd = unicodedata.normalize("NFD", "Canción del niño en Señora")

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 SETTINGS = {
     "model.vocab_size": 1000, "precision": "fp32", "data.seq_length": 32, "data.micro_batch_size": 4, "data.global_batch_size": 8,
     "train_steps": 10, "log_interval": 1, "eval_interval": 5, "save_interval": 5, "eval_samples": 6,
+    "data.eod_mask_loss": "true",  # loss-token counts then differ per process: the global count is summed
 }
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}  # per process; see one_thread()
 
@@ -88,10 +89,11 @@ def test_fsdp_on_two_processes_trains_as_one_and_resumes(tmp_path):
     """parallel=fsdp: parameters, gradients and optimizer state sharded (FSDP2 fully_shard); its
     checkpoint holds the full state, so it resumes sharded again, and the final model is whole."""
     blend = random_blend(tmp_path)
-    one = one_process(blend, tmp_path / "one")
-    r = two_processes(blend, tmp_path / "fsdp", "--stop-at-step", "5", parallel="fsdp")
+    every_token = {"data.eod_mask_loss": "false"}  # each process counts its tokens alone
+    one = one_process(blend, tmp_path / "one", **every_token)
+    r = two_processes(blend, tmp_path / "fsdp", "--stop-at-step", "5", parallel="fsdp", **every_token)
     assert "2 processes (fsdp, gloo)" in r.stderr
-    two_processes(blend, tmp_path / "fsdp", parallel="fsdp")
+    two_processes(blend, tmp_path / "fsdp", parallel="fsdp", **every_token)
     losses, valid = logged(tmp_path / "fsdp")
     for step in range(1, 11):
         assert losses[step] == pytest.approx(one.losses[step], rel=1e-5, abs=1e-6), step

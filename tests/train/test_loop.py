@@ -89,7 +89,7 @@ def test_cli_reports_a_missing_blend_in_one_line(tmp_path):
 @pytest.mark.slow
 def test_demo_run_blend_trains_a_tiny_model_from_the_command_line(tmp_path):
     """End to end: the bundled demo with a tokenizer and the demo mixture -> RUN/blend -> `curate train`."""
-    demo = Path(__file__).resolve().parents[1] / "pipelines" / "demo.yaml"
+    demo = Path(__file__).resolve().parents[2] / "pipelines" / "demo.yaml"
     text = demo.read_text().replace("name: demo\n", "name: demo-train\n", 1)
     if "\ntokenizer:" not in text:
         text += "\ntokenizer:\n  train: {vocab_size: 2000}\n"

@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import punkt
 from ftfy import fix_encoding
 from ftfy.badness import BADNESS_RE
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 _SENTENCE_END = frozenset(".?!")  # Punkt's English sentence-ending characters
 _WHITESPACE = re.compile(r"\s+")
@@ -56,12 +57,23 @@ def needs_encoding_fix(text: str) -> bool:
         return False
     if "Ã " in text or "Â " in text:
         return True
-    return any(BADNESS_RE.search(text, max(0, m.start() - _REACH), m.end() + _REACH) for m in _SUSPECT_RUN.finditer(text))
+    start = end = -1  # the window being grown: runs closer than 2 x _REACH share one search
+    for m in _SUSPECT_RUN.finditer(text):
+        if m.start() - _REACH > end:
+            if end >= 0 and BADNESS_RE.search(text, start, end):
+                return True
+            start = max(0, m.start() - _REACH)
+        end = m.end() + _REACH
+    return end >= 0 and BADNESS_RE.search(text, start, end) is not None
 
 
 @lru_cache(maxsize=1)
-def punkt_english() -> PunktSentenceTokenizer:
-    """NLTK's Punkt with NLTK's English parameters (what `nltk.sent_tokenize(text)` uses)."""
+def punkt_english() -> "PunktSentenceTokenizer":
+    """NLTK's Punkt with NLTK's English parameters (what `nltk.sent_tokenize(text)` uses). Imported here:
+    importing nltk takes seconds (it loads scipy), which every `curate` command would otherwise pay."""
+    import punkt
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     model = punkt.load_model("english")
     params = PunktParameters()
     params.abbrev_types = set(model.abbrev_types)

@@ -10,7 +10,9 @@ lines C4 would cut are left in place.
 from __future__ import annotations
 
 import re
-from collections import Counter
+
+import numba
+import numpy as np
 
 from curation.config.manifest import Source
 from curation.stages.quality.base import KEEP, Doc, FilterConfig, QualityFilter, Verdict
@@ -117,17 +119,53 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return n, chars
 
 
-def _duplicate_ngram_chars(words: list[str], n: int) -> int:
-    """Characters covered by repeated word n-grams (a repeat is skipped as a whole, as in Gopher)."""
-    seen: set[tuple[str, ...]] = set()
+class _NGrams:
+    """A document's word n-grams as integer ids (equal n-grams, equal ids; exact, no hashing), built for
+    n = 1, 2, ... from the (n-1)-gram ids, so each rule is a few numpy passes instead of a tuple per position."""
+
+    def __init__(self, words: list[str]):
+        vocab: dict[str, int] = {}
+        self.ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), np.int64, len(words))
+        self.cum = np.concatenate([[0], np.cumsum(np.fromiter(map(len, words), np.int64, len(words)))])
+        self._of: dict[int, np.ndarray] = {1: self.ids}
+
+    def of(self, n: int) -> np.ndarray:
+        """The id of the n-gram starting at each position (len(words) - n + 1 of them)."""
+        k = max(m for m in self._of if m <= n)
+        while k < n:
+            pair = self._of[k][:-1] * (len(self.ids) + 1) + self.ids[k:]
+            k += 1
+            self._of[k] = np.unique(pair, return_inverse=True)[1].reshape(-1)
+        return self._of[n]
+
+    def chars(self, i: int, n: int) -> int:
+        return int(self.cum[i + n] - self.cum[i])
+
+    def top_chars(self, n: int) -> int:
+        """(characters + spaces) x count of the most frequent n-gram (the first seen among equals, as
+        Counter.most_common picks it)."""
+        _, first, counts = np.unique(self.of(n), return_index=True, return_counts=True)
+        top = counts.max()
+        start = int(first[counts == top].min())
+        return (self.chars(start, n) + n - 1) * int(top)
+
+    def duplicate_chars(self, n: int) -> int:
+        """Characters covered by repeated n-grams (a repeat is skipped as a whole, as in Gopher)."""
+        return int(_skip_repeats(self.of(n), self.cum, n))
+
+
+@numba.njit(cache=True, nogil=True)
+def _skip_repeats(grams: np.ndarray, cum: np.ndarray, n: int) -> int:
+    """The sequential scan of Gopher's duplicate n-gram rule: ids are dense (np.unique's inverse), so a
+    boolean array is the set of n-grams seen."""
+    seen = np.zeros(grams.size, np.bool_)
     chars, i = 0, 0
-    while i < len(words) - n + 1:
-        gram = tuple(words[i:i + n])
-        if gram in seen:
-            chars += sum(map(len, gram))
+    while i < grams.size:
+        if seen[grams[i]]:
+            chars += cum[i + n] - cum[i]
             i += n
         else:
-            seen.add(gram)
+            seen[grams[i]] = True
             i += 1
     return chars
 
@@ -160,16 +198,13 @@ class GopherRepetition(QualityFilter[GopherRepetitionConfig]):
         if c.dup_line_char_frac and chars / size > c.dup_line_char_frac:
             return "gopher_repetition:dup_line_char_frac"
         words = split_tokens(text)
+        grams = _NGrams(words)
         for n, frac in c.top_n_grams:
-            if len(words) < n:
-                continue
-            grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-            gram, count = grams.most_common(1)[0]
             # n-gram length as the words joined by spaces, as Gopher measures it
-            if (sum(map(len, gram)) + n - 1) * count / size > frac:
+            if len(words) >= n and grams.top_chars(n) / size > frac:
                 return f"gopher_repetition:top_{n}_gram"
         for n, frac in c.dup_n_grams:
-            if _duplicate_ngram_chars(words, n) / size > frac:
+            if len(words) >= n and grams.duplicate_chars(n) / size > frac:
                 return f"gopher_repetition:dup_{n}_gram"
         return None
 

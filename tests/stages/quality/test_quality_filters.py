@@ -130,3 +130,21 @@ def test_base_owns_the_loop_and_reasons_name_their_filter() -> None:
                                                                            "harmful_pp:low", "category:adult", "edu_score:missing", "c4:curly_bracket")}
     assert owners == {"gopher:short_doc": ["gopher"], "gopher_repetition:top_2_gram": ["gopher_repetition"], "curate_score": ["curate"],
                       "harmful_pp:low": ["oscar"], "category:adult": ["oscar"], "edu_score:missing": ["edu"], "c4:curly_bracket": ["c4"]}
+
+
+def test_ngram_counts_match_the_tuple_definition() -> None:
+    from collections import Counter
+
+    from curation.stages.quality.web import _NGrams
+
+    words = split_tokens(ARTICLE + " " + ARTICLE.split("\n")[0] + " best price best price best price")
+    grams = _NGrams(words)
+    for n in (7, 2, 10, 3, 5, 4):  # any order: ids per n are built from the longest shorter ones known
+        seen, chars, i = set(), 0, 0
+        while i < len(words) - n + 1:  # Gopher's duplicate n-gram characters, a repeat skipped as a whole
+            gram = tuple(words[i:i + n])
+            chars, i = (chars + sum(map(len, gram)), i + n) if gram in seen else (chars, i + 1)
+            seen.add(gram)
+        assert grams.duplicate_chars(n) == chars
+        gram, count = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1)).most_common(1)[0]
+        assert grams.top_chars(n) == (sum(map(len, gram)) + n - 1) * count
