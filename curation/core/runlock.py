@@ -62,11 +62,12 @@ def describe(holder: dict[str, Any]) -> str:
 class RunLock:
     """`with RunLock(root, command): ...` holds RUN/run.lock; raises UserError if another process does."""
 
-    def __init__(self, root: Path, command: str, *, break_lock: bool = False, log: Callable[[str], None] = print):
+    def __init__(self, root: Path, command: str, *, break_lock: bool = False, create: bool = True, log: Callable[[str], None] = print):
         self.root = Path(root)
         self.path = RunDir(self.root).lock
         self.command = command
         self.break_lock = break_lock
+        self.create = create  # False: a command on an existing run (no lock, no directory, if it is not one)
         self.log = log
         self.token = uuid.uuid4().hex
         self.held = False
@@ -105,6 +106,8 @@ class RunLock:
         return not _alive(holder["pid"], holder.get("pid_start"))
 
     def acquire(self) -> None:
+        if not self.create and not (self.root / "run.json").is_file():
+            raise UserError(f"{self.root}: not a run directory (no run.json); make one with `curate run`")
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(50):
             if self._create(self.path, self._record()):

@@ -140,3 +140,14 @@ def test_contenders_for_a_stale_lock_have_one_winner(tmp_path: Path) -> None:
         for p in procs:
             p.wait(timeout=60)
     assert not (root / LOCK_FILE).exists()
+
+
+def test_mix_and_tokenizer_train_respect_a_running_run(small_run: Path) -> None:
+    """The other commands that write into a run wait their turn too."""
+    from conftest import curate
+
+    _plant(small_run, pid=os.getppid())
+    for args in (["mix", str(small_run), "--mixture", "demo"], ["tokenizer", "train", str(small_run)]):
+        r = curate(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "is in use by `curate run`" in r.stderr, r.stderr
+    assert not (small_run / "blend").exists()

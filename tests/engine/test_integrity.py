@@ -1,5 +1,5 @@
 """Run-directory integrity, as real `curate run` processes: one writer at a time, and inputs that
-change between runs redone with every phase after them (dedup, tokenizer, shards, blend)."""
+change between runs redone with every phase after them (dedup, shards, blend)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,22 @@ OUTPUTS = ("docs", "rejected", "quarantine", "stats", "dedup", "shards", "tokeni
 
 @pytest.fixture
 def eurlex_corpus(tmp_path: Path) -> Path:
-    """Three EUR-Lex files of the bundled sample (real text), a tokenizer, shards and the demo blend."""
+    """Three EUR-Lex files of the bundled sample (real text), a tokenizer, shards and the demo blend.
+
+    The tokenizer is a given .model (SentencePiece trained here on the same texts): the pipeline-trained
+    one is reset by the same code (TokenizerPhase.reset, tested in tests/phases/test_tokenizer_reset.py)."""
+    import json
+
+    import sentencepiece as spm
+
     data = tmp_path / "data"
     data.mkdir()
+    texts = []
     for lang in ("de", "es", "fr"):
-        shutil.copy(sample_dir() / "eurlex" / f"eurlex_{lang}.jsonl.gz", data)
+        path = shutil.copy(sample_dir() / "eurlex" / f"eurlex_{lang}.jsonl.gz", data)
+        texts += [json.loads(line)["text"] for line in gzip.decompress(Path(path).read_bytes()).decode().splitlines() if line.strip()]
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(texts), model_prefix=str(tmp_path / "lex"), vocab_size=1000, model_type="bpe",
+                                   byte_fallback=True, minloglevel=2, num_threads=1)
     write_pipeline(tmp_path, """\
         name: lex
         seed: 1
@@ -36,7 +47,7 @@ def eurlex_corpus(tmp_path: Path) -> Path:
             location: data/*.jsonl.gz
             fields: {text: text, id: celex, language: language, metadata: [date, title]}
         tokenizer:
-          train: {vocab_size: 1000}
+          model: lex.model
         mixture: demo
         """)
     return tmp_path
