@@ -92,7 +92,7 @@ def preflight(rp: ResolvedPipeline, list_remote: bool = True) -> list[Part]:
             parts.extend(plan_parts(src, rp.pipeline.stages.read.max_part_bytes))
         except UserError as e:
             raise UserError(f"{where}: {e}") from None
-        except Exception as e:  # listing a remote location: no network, no credentials, no such bucket...
+        except Exception as e:  # noqa: BLE001 -- listing a remote location: no network, no credentials, no such bucket...
             if not is_remote(src.location):
                 raise
             raise UserError(f"{where}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "

@@ -2,7 +2,7 @@
 
 Documents: the bundled sample's Colossal OSCAR texts (nine languages) and the LID evaluation set's held-out
 documents (real translated text, curation/evals/sets/langid.py), read once before timing. Both sides run in this process on one thread (BLAS limited to one thread), so
-documents/s and MB/s are per core. Ours is the whole stage (fastText and CLD3 per line, close calls per line,
+documents/s and MB/s are per core. Ours is the whole stage (fastText per line, the close-language models and CLD3 on the lines they are asked, close calls per line,
 the character vote for label and share, the document-level score, Arrow in and out), timed cold (a new model with an empty token
 cache, its loading included) and warm (the same stage again, as a worker runs its next part); datatrove's is LanguageFilter.run over prepared Documents (one fastText predict per
 document, no ratio). "Equal labels" compares the model's argmax label of each document on both sides.
@@ -22,6 +22,7 @@ from rich.table import Table
 
 from curation.evals.sets.langid import build
 from curation.stages.langid.model import LanguageModel, bundled_model_path
+from curation.stages.langid.close import CloseModel, bundled_close_path
 from curation.stages.langid.second import Cld3
 from curation.config.manifest import TARGET_LANGUAGES, Source, sample_dir
 from curation.stages.langid import Langid, LangidConfig
@@ -72,7 +73,8 @@ def run(repeat: int = 3, console: Console | None = None) -> dict:
         for _ in range(repeat):
             stage = Langid(LangidConfig())
             t0 = time.perf_counter()
-            stage.use_model(LanguageModel(model_path), Cld3())  # fresh: empty token cache, model load timed too
+            # fresh: empty token cache, models' loading timed too
+            stage.use_model(LanguageModel(model_path), Cld3(), [CloseModel.load(bundled_close_path(n)) for n in stage.config.close_models])
             out = stage.process(table, source)
             best_ours = min(best_ours, time.perf_counter() - t0)
             # a worker keeps its model (and token cache) from one part to the next

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.console import Console
 
 from curation.cli.console import console, log
-from curation.cli.tables import Column, show, to_json
+from curation.cli.tables import FORMATS, Column, show, to_csv, to_json
 from curation.core.errors import RunFailed
 from curation.core.rundir import RunDir
 from curation.reports.summary import RunSummary, summarize
@@ -34,8 +36,9 @@ SOURCE_COLUMNS = [
 @click.option("--ray-address", help="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); default: start Ray locally.")
 @click.option("--num-cpus", type=click.IntRange(min=1), help="CPUs for a local Ray (default: all).")
 @click.option("--force", is_flag=True, help="Delete the run directory and start over instead of resuming.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="The summary printed at the end (per stage, per source, outputs, next commands); json for scripts.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="The summary printed at the end: tables, outputs and next commands; csv: one row per source with "
+                   "its drops per stage (and a total row); json: all of it.")
 @click.option("--frozen", is_flag=True, help="Refuse to run if any input file changed, appeared or disappeared since the last run.")
 @click.option("--hash-inputs", is_flag=True, help="Identify input files by a sha256 of their content (read in full) instead of size and mtime.")
 @click.option("--break-lock", is_flag=True, help="Take the run directory's lock even if another command (e.g. on another host) holds it.")
@@ -47,15 +50,23 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
     where the outputs are and the commands to look at them."""
     from curation.runner import run_pipeline
 
+    # stdout carries the summary alone (scripts parse --format csv/json): whatever else is printed from
+    # here to the process's exit (Ray forwards the workers' output, and flushes more at shutdown) goes
+    # to stderr with the progress lines.
+    out = Console(file=sys.stdout, width=console.width)
+    sys.stdout = sys.stderr
     started: list[RunDir] = []
     try:
         result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force,
                               frozen=frozen, hash_inputs=hash_inputs, break_lock=break_lock, log=log, on_run_dir=started.append)
     except BaseException:  # a failed or interrupted run still says what it did, then the error follows
         if started:
-            print_summary(summarize(started[0].root), fmt)
+            try:
+                print_summary(summarize(started[0].root), fmt, out)
+            except Exception as e:  # noqa: BLE001 -- the run's own error matters more than its summary's
+                log(f"(no summary: {type(e).__name__}: {e})")
         raise
-    print_summary(summarize(result.run.root), fmt)
+    print_summary(summarize(result.run.root), fmt, out)
     if not result.reconciliation["ok"]:
         problems = "".join(f"\n{p}" for p in result.reconciliation.get("problems", []))
         raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)" + problems)
@@ -64,6 +75,10 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
 def print_summary(s: RunSummary, fmt: str = "table", console: Console = console) -> None:
     if fmt == "json":
         console.file.write(to_json(s.to_json()) + "\n")
+        return
+    if fmt == "csv":
+        drops = [Column(k, number=True) for k in s.total if k.startswith("dropped_")]
+        console.file.write(to_csv([*s.sources, s.total], [*SOURCE_COLUMNS[:5], Column("accounted"), *drops, Column("ok")]))
         return
     show(console, fmt, s.stages, STAGE_COLUMNS, title="documents per stage (all sources)")
     show(console, fmt, [*s.sources, s.total], SOURCE_COLUMNS, title="per source: every record kept, rejected or quarantined", bold_last=True)

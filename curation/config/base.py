@@ -15,3 +15,7 @@ class StageConfig(Strict):
     """What every per-document stage and whole-run phase config has: it can be switched off."""
 
     enabled: bool = True
+
+    def active(self) -> bool:
+        """Whether the stage runs: enabled, and given what it needs (a stage whose input is optional says so)."""
+        return self.enabled

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curation.config.base import Strict
 from curation.core.errors import UserError
+from curation.config.row_filter import RowFilter
 from curation.core.yamlfile import read_yaml, validate
 
 
@@ -128,7 +129,17 @@ class Source(Strict):
     collection: Collection | None = None
     programming_languages: list[str] = []
     dumps: list[str] = []
+    # Which native records are documents: an expression over their fields (curation/config/row_filter.py);
+    # the others are rejected by the read stage with reason "source_filter".
+    filter: str | None = None
     notes: str | None = None
+
+    @field_validator("filter")
+    @classmethod
+    def _parse_filter(cls, v: str | None) -> str | None:
+        if v is not None:
+            RowFilter(v)  # a ValueError names what is wrong; validation reports file, line and field
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> "Source":

@@ -73,6 +73,12 @@ def load_pipeline(path: str | Path) -> ResolvedPipeline:
         raise UserError(f"{path}: expected a mapping with 'name' and 'sources'")
     pipeline = validate(Pipeline, data, path, lines, describe_entry(data))
     base = path.parent.resolve()
+    try:
+        pipeline = pipeline.model_copy(update={"stages": pipeline.stages.with_paths_resolved(base)})
+    except UserError as e:  # "stages.blocklist.lists: ..." -> the line of the deepest key named
+        keys = tuple(str(e).split(":", 1)[0].split(" ", 1)[0].split("."))
+        line = next((lines[keys[:k]] for k in range(len(keys), 0, -1) if keys[:k] in lines), None)
+        raise UserError(f"{path}:{line}: {e}" if line else f"{path}: {e}") from None
     manifest_path = resolve_location(pipeline.manifest, base) if pipeline.manifest else None
     manifest = load_manifest(manifest_path)
     manifest_base = Path(manifest_path).parent if manifest_path else bundled_manifest_path().parent

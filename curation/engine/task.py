@@ -111,6 +111,12 @@ class _Stats:
             d = self.stages[stage][lang or UNDETERMINED]["dropped"]
             d[reason] = d.get(reason, 0) + 1
 
+    def counted(self, stage: str, table: pa.Table, counts: list[dict[str, int]]) -> None:
+        for lang, row in zip(table["language"].to_pylist(), counts):
+            c = self.stages[stage][lang or UNDETERMINED].setdefault("counted", {})
+            for key, n in row.items():
+                c[key] = c.get(key, 0) + n
+
     def to_json(self) -> dict[str, Any]:
         return {stage: {lang: dict(cell) for lang, cell in sorted(langs.items())} for stage, langs in self.stages.items()}
 
@@ -179,6 +185,8 @@ def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
             t0 = time.perf_counter()
             stats.count(stage.name, "in", table)
             out = stage.process(table, source)
+            if out.counts is not None:
+                stats.counted(stage.name, out.table, out.counts)
             keep = pa.array([r is None for r in out.reasons], pa.bool_())
             dropped = out.table.filter(pc.invert(keep))
             if dropped.num_rows:

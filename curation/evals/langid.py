@@ -26,16 +26,17 @@ from curation.config.manifest import TARGET_LANGUAGES
 from curation.evals.sets.langid import CLOSE_GROUPS, LANGUAGES, EvalDoc, build, build_close
 from curation.stages.langid import Langid, LangidConfig
 from curation.stages.langid.model import load_model
+from curation.stages.langid.close import load_close
 from curation.stages.langid.second import load_second
 
 PAIRS = [("ca", "es"), ("gl", "pt"), ("gl", "es"), ("pt", "es"), ("no", "nn"), ("no", "da"), ("nn", "da"),
          ("hr", "sr"), ("hr", "bs"), ("sr", "bs")]
 
 
-def _stage(second: bool) -> Langid:
-    cfg = LangidConfig(second_model="cld3" if second else "none")
+def _stage(second: bool, close: bool = True) -> Langid:
+    cfg = LangidConfig(second_model="cld3" if second else "none", close_models=LangidConfig().close_models if close else [])
     stage = Langid(cfg)
-    stage.use_model(load_model(cfg.model), load_second("cld3") if second else None)
+    stage.use_model(load_model(cfg.model), load_second("cld3") if second else None, [load_close(n) for n in cfg.close_models])
     return stage
 
 
@@ -86,10 +87,11 @@ def run(console: Console | None = None, split: str = "test") -> dict[str, Any]:
     console = console or Console()
     docs, close_docs = build(split), build_close(split)
     close_langs = [lang for group in CLOSE_GROUPS for lang in group]
-    both, alone = _stage(True), _stage(False)
+    both, no_cld3, alone = _stage(True), _stage(False), _stage(False, close=False)
     result: dict[str, Any] = {"split": split, "model": both.model.path, "modes": {}}
     modes = {}
-    for name, stage in (("stage (fastText + CLD3, line vote)", both), ("fastText alone, line vote", alone)):
+    for name, stage in (("stage (fastText + close-language models + CLD3, line vote)", both),
+                        ("fastText + close-language models, no CLD3, line vote", no_cld3), ("fastText alone, line vote", alone)):
         pred, share = label(stage, docs, TARGET_LANGUAGES)
         close_pred, _ = label(stage, close_docs, TARGET_LANGUAGES)
         modes[name] = (pred, share, close_pred)

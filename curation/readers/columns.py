@@ -17,9 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.config.manifest import Source
+from curation.config.row_filter import RowFilter
 from curation.core.schema import DOCUMENT_SCHEMA
 
 READ_STAGE = "read"
+SOURCE_FILTER = "source_filter"  # reason of records a source's `filter:` leaves out
 REJECTED_READ_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + [pa.field("stage", pa.string(), nullable=False), pa.field("reason", pa.string(), nullable=False)])
 
 
@@ -74,9 +76,19 @@ def _as_string(arr: pa.Array | None) -> pa.Array | None:
         return pa.nulls(len(arr), pa.string())
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return arr.cast(pa.string())
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
+    if pa.types.is_integer(t):
+        return arr.cast(pa.string())
+    if pa.types.is_floating(t):
+        _exact_floats(arr)
         return arr.cast(pa.string())
     raise _Unmappable(f"{t} is not a scalar")
+
+
+def _exact_floats(arr: pa.Array) -> None:
+    """Arrow's JSON reader stores integers beyond int64 as doubles, losing digits (a 64-bit hash id): the
+    per-record mapper keeps them whole."""
+    if len(arr) and (pc.max(pc.abs(arr)).as_py() or 0) >= 2**53:
+        raise _Unmappable("an integer beyond 2**53 read as a double")
 
 
 class _Unmappable(Exception):
@@ -93,6 +105,7 @@ class ColumnMapper:
         self.dir = PurePosixPath(relpath).parent.name
         self.file = PurePosixPath(relpath).name
         self.single_language = source.languages[0] if len(source.languages) == 1 else None
+        self.filter = RowFilter(source.filter) if source.filter else None
         self.metadata = dict(self.fields.metadata)
         for name, path in (("title", self.fields.title), ("programming_language", self.fields.programming_language)):
             if path:
@@ -113,6 +126,7 @@ class ColumnMapper:
             doc_id = self._value(native, self.fields.id, n)
             url = self._value(native, self.fields.url, n)
             language = self._language(native, n)
+            metadata = self._metadata(native, n)
         except _Unmappable:
             return None
         doc_id = origin if doc_id is None else pc.coalesce(doc_id, origin)
@@ -124,18 +138,35 @@ class ColumnMapper:
                 language,
                 self._score(native, n),
                 url if url is not None else pa.nulls(n, pa.string()),
-                self._metadata(native, n),
+                metadata,
                 origin,
             ],
             schema=DOCUMENT_SCHEMA,
         )
         empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0)
-        if not pc.any(empty).as_py():
+        if self.filter is None and not pc.any(empty).as_py():
             return docs, REJECTED_READ_SCHEMA.empty_table()
-        rejected = docs.filter(empty)
+        # The reason of each rejected row, as the per-record mapper gives it: the source's filter first.
+        reasons = pc.if_else(empty, pa.scalar("empty_text"), pa.scalar(None, pa.string()))
+        if self.filter is not None:
+            reasons = pc.if_else(self._filtered_out(native), pa.scalar(SOURCE_FILTER), reasons)
+        out = pc.is_valid(reasons)
+        rejected = docs.filter(out)
         rejected = rejected.append_column("stage", pa.array([READ_STAGE] * rejected.num_rows, pa.string()))
-        rejected = rejected.append_column("reason", pa.array(["empty_text"] * rejected.num_rows, pa.string()))
-        return docs.filter(pc.invert(empty)), rejected.cast(REJECTED_READ_SCHEMA)
+        rejected = rejected.append_column("reason", reasons.filter(out))
+        return docs.filter(pc.invert(out)), rejected.cast(REJECTED_READ_SCHEMA)
+
+    def _filtered_out(self, native) -> pa.Array:
+        """True where the source's filter leaves the row out. Only the fields it names go through Python."""
+        assert self.filter is not None
+        columns = {}
+        for path in self.filter.paths:
+            col = column_at(native, path)
+            if col is not None:
+                columns[path] = col.to_pylist()
+        keys = list(columns)
+        rows = zip(*columns.values()) if keys else ([] for _ in range(native.num_rows))
+        return pa.array([not self.filter(dict(zip(keys, row)), self.file, self.dir) for row in rows], pa.bool_())
 
     def _text(self, native) -> pa.Array | None:
         cols = []
@@ -186,18 +217,29 @@ class ColumnMapper:
         if not self.metadata:
             return pa.nulls(n, pa.string())
         columns = {}
+        nested = set()
         for key, path in self.metadata.items():
             if path in ("{dir}", "{file}"):
                 columns[key] = [self.dir if path == "{dir}" else self.file] * n
             else:
                 col = column_at(native, path)
                 if col is not None:
+                    if pa.types.is_floating(col.type):
+                        _exact_floats(col)
                     columns[key] = col.to_pylist()
+                    if pa.types.is_nested(col.type):
+                        nested.add(key)
         if not columns:
             return pa.nulls(n, pa.string())
         keys = sorted(columns)
+        deep = [k in nested for k in keys]
         values = [columns[k] for k in keys]
-        return pa.array([metadata_json(dict(zip(keys, row))) for row in zip(*values)], pa.string())
+        out = []
+        for row in zip(*values):
+            # nested values may hold nulls (Arrow fills a struct's missing fields): dropped as on the per-record path
+            m = {k: drop_nulls(v) if d else v for k, d, v in zip(keys, deep, row) if v is not None}
+            out.append(orjson.dumps(m, option=orjson.OPT_SORT_KEYS, default=str) if m else None)
+        return pa.array(out, pa.binary()).cast(pa.string())
 
 
 def _all_null(cols: list[pa.Array]) -> pa.Array:

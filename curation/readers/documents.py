@@ -15,25 +15,13 @@ import orjson
 import pyarrow as pa
 
 from curation.config.manifest import Source
+from curation.config.row_filter import MISSING as _MISSING, RowFilter, get_path
 from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA
-from curation.readers.columns import READ_STAGE, REJECTED_READ_SCHEMA, metadata_json
+from curation.readers.columns import READ_STAGE, REJECTED_READ_SCHEMA, SOURCE_FILTER, metadata_json
 from curation.readers.parts import Part
 
-_MISSING = object()
 # WARC records carry their id and URL: these are the defaults when the source's fields do not say.
 WARC_DEFAULTS = {"id": "id", "url": "url"}
-
-
-def get_path(record: Any, path: str) -> Any:
-    """Follow a dotted path through nested dicts; a key may itself contain dots (tried first)."""
-    if isinstance(record, dict) and path in record:
-        return record[path]
-    cur = record
-    for key in path.split("."):
-        if not isinstance(cur, dict) or key not in cur:
-            return _MISSING
-        cur = cur[key]
-    return cur
 
 
 @dataclass
@@ -64,6 +52,7 @@ class DocumentBuilder:
         self._dir = PurePosixPath(self.part.relpath).parent.name
         self._file = PurePosixPath(self.part.relpath).name
         self._single_language = self.source.languages[0] if len(self.source.languages) == 1 else None
+        self._filter = RowFilter(self.source.filter) if self.source.filter else None
         self._metadata = dict(fm.metadata)
         for name, path in (("title", fm.title), ("programming_language", fm.programming_language)):
             if path:
@@ -117,6 +106,8 @@ class DocumentBuilder:
             self.quarantine(offset, f"record is a JSON {type(record).__name__}, not an object", None, count=False)
             return
         text, error = self.text_of(record)
+        if reject is None and self._filter is not None and not self._filter(record, self._file, self._dir):
+            reject = SOURCE_FILTER  # checked first: a record the source leaves out is no document, text or not
         if reject is None:
             if error is not None:
                 self.quarantine(offset, error, orjson.dumps(record, default=str), count=False)

@@ -33,10 +33,11 @@ _PARSE = pj.ParseOptions(newlines_in_values=False)
 def read_jsonl(source: Source, part: Part, builder: DocumentBuilder, batch_records: int) -> Iterator[None]:
     """Adds the part's records to `builder`, yielding whenever a batch may be full."""
     mapper = ColumnMapper(source, part.relpath)
+    parser = BlockParser()
     with fsspec.open(part.path, "rb") as f:
         try:
             for pos, block in iter_blocks(f, COMPRESSION[source.format], part.start, part.end):
-                pieces = _fast_block(pos, block, mapper, batch_records - builder.records, batch_records)
+                pieces = _fast_block(pos, block, parser, mapper, batch_records - builder.records, batch_records)
                 if pieces is None:
                     yield from _line_by_line(pos, block, builder)
                     continue
@@ -67,13 +68,68 @@ def line_spans(block: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _fast_block(pos: int, block: bytes, mapper: ColumnMapper, room: int, batch_records: int) -> list | None:
+class BlockParser:
+    """pyarrow.json with one correction: Arrow infers timestamps from ISO-looking strings ("2024-01-01"),
+    which would turn a native string into a different one. Such fields are read again as strings, and are
+    declared strings for the rest of the file (other fields keep being inferred)."""
+
+    def __init__(self) -> None:
+        self.string_paths: set[tuple[str, ...]] = set()
+        self.options = _PARSE
+
+    def parse(self, block: bytes) -> pa.Table:
+        read = pj.ReadOptions(use_threads=False, block_size=len(block) + 1)
+        native = pj.read_json(io.BytesIO(block), read_options=read, parse_options=self.options)
+        found = set(_timestamp_paths(native.schema))
+        if found:
+            self.string_paths |= found
+            self.options = pj.ParseOptions(newlines_in_values=False, explicit_schema=_string_schema(self.string_paths), unexpected_field_behavior="infer")
+            native = pj.read_json(io.BytesIO(block), read_options=read, parse_options=self.options)
+        return native
+
+
+_ITEM = "[]"  # a path step into a list's items
+
+
+def _timestamp_paths(schema: pa.Schema) -> Iterator[tuple[str, ...]]:
+    def walk(t: pa.DataType, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        if pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_time(t):
+            yield path
+        elif pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                yield from walk(t.field(i).type, path + (t.field(i).name,))
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            yield from walk(t.value_type, path + (_ITEM,))
+
+    for f in schema:
+        yield from walk(f.type, (f.name,))
+
+
+def _string_schema(paths: set[tuple[str, ...]]) -> pa.Schema:
+    """An explicit schema naming only these paths, as strings (structs and lists around them as needed)."""
+    tree: dict = {}
+    for path in sorted(paths):
+        node = tree
+        for step in path:
+            node = node.setdefault(step, {})
+
+    def build(node: dict) -> pa.DataType:
+        if not node:
+            return pa.string()
+        if _ITEM in node:
+            return pa.list_(build(node[_ITEM]))
+        return pa.struct([(k, build(v)) for k, v in node.items()])
+
+    return pa.schema([(k, build(v)) for k, v in tree.items()])
+
+
+def _fast_block(pos: int, block: bytes, parser: BlockParser, mapper: ColumnMapper, room: int, batch_records: int) -> list | None:
     """The block's documents in batch-sized pieces, or None if it must be read line by line."""
     starts, ends = line_spans(block)
     if len(starts) == 0:
         return []
     try:
-        native = pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1), parse_options=_PARSE)
+        native = parser.parse(block)
         if native.num_rows != len(starts):  # e.g. two objects on one line: orjson says which line is wrong
             return None
         pieces = map_in_batches(mapper, native, starts + pos, ends - starts, room, batch_records)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.config.manifest import Source
+from curation.config.row_filter import RowFilter
 from curation.readers.columns import ColumnMapper, column_at, map_in_batches
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
@@ -63,6 +64,8 @@ def read_parquet(source: Source, part: Part, builder: DocumentBuilder, batch_rec
 def _columns(source: Source, names: set[str]) -> list[str]:
     fm = source.fields
     paths = [*fm.text_paths, fm.id, fm.url, fm.title, fm.language, fm.language_score, fm.programming_language, *fm.metadata.values()]
+    if source.filter:  # the fields the source's filter reads
+        paths += RowFilter(source.filter).paths
     return sorted({p if p in names else p.split(".")[0] for p in paths if p and not p.startswith("{")} & names)
 
 

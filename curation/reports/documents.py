@@ -24,6 +24,9 @@ from curation.core.rundir import RunDir
 
 WHERE = ("docs", "rejected", "quarantine")
 BATCH_ROWS = 1024
+# pyarrow reads ahead 16 batches of 4 files by default; a person reading rows needs none of that, and
+# a short read-ahead keeps memory flat whatever the size of the run.
+READAHEAD = {"batch_readahead": 2, "fragment_readahead": 1}
 SIGNATURES = {"minhash", "exact_hash"}  # for machines, not for reading
 SCORES = ("language_score", "language_ratio", "quality_score")
 
@@ -101,7 +104,7 @@ def scan(run: RunDir, q: Query, columns: list[str] | None = None, extra: ds.Expr
     expr = _filter(q, names)
     if extra is not None:
         expr = extra if expr is None else expr & extra
-    for batch in dataset.to_batches(columns=_readable(names, columns), filter=expr, batch_size=BATCH_ROWS):
+    for batch in dataset.to_batches(columns=_readable(names, columns), filter=expr, batch_size=BATCH_ROWS, **READAHEAD):
         yield from batch.to_pylist()
 
 

@@ -32,7 +32,7 @@ class RunSummary:
     problems: list[str]  # what failed, one line each (from run.json)
     parts: tuple[int, int]  # per-document parts finished, planned
     stages: list[dict[str, Any]]  # the funnel: stage, in, dropped, out, mb_out, top_reasons
-    sources: list[dict[str, Any]]  # per source: records, kept, rejected, quarantined, accounted, ok, top_drop
+    sources: list[dict[str, Any]]  # per source: records, kept, rejected, quarantined, accounted, ok, top_drop, dropped_<stage>
     total: dict[str, Any]  # the same summed over sources
     outputs: list[tuple[str, str]]  # (what, path)
     next_steps: list[tuple[str, str]]  # (command, what it is for)
@@ -160,6 +160,18 @@ def _top_drop(stage_stats: dict[str, Any], source: str, dedup: dict[str, Any] | 
     return f"{best[1]} ({best[0]:,})" if best[0] else ""
 
 
+def _drops_by_stage(stage_stats: dict[str, Any], source: str, dedup: dict[str, Any] | None, stages: list[str]) -> dict[str, int]:
+    """dropped_<stage>: how many of the source's documents each stage (and dedup) removed."""
+    out = {}
+    for stage in stages:
+        if stage == "dedup":
+            cells = (dedup or {}).get("sources", {}).get(source, {}).values()
+            out["dropped_dedup"] = sum(c["removed_exact"] + c["removed_near"] for c in cells)
+        else:
+            out[f"dropped_{stage}"] = sum(n for cell in stage_stats.get(stage, {}).get(source, {}).values() for n in cell["dropped"].values())
+    return out
+
+
 def _outputs(run: RunDir, meta: dict[str, Any]) -> list[tuple[str, str]]:
     candidates = [
         ("kept documents (parquet)", run.docs()),
@@ -231,12 +243,13 @@ def summarize(run_root: str | Path) -> RunSummary:
 
     report = reconcile(run, tally.records)
     rows = []
+    funnel_stages = ["read", *order, *(["dedup"] if dedup is not None else [])]
     for src in sources:
         r = report["sources"][src]
         rows.append({"source": src, **{k: r[k] for k in ("records", "kept", "rejected", "quarantined", "accounted", "ok")},
-                     "top_drop": _top_drop(stage_stats, src, dedup)})
-    total = {"source": "total", **{k: sum(r[k] for r in rows) for k in ("records", "kept", "rejected", "quarantined", "accounted")},
-             "ok": all(r["ok"] for r in rows), "top_drop": ""}
+                     "top_drop": _top_drop(stage_stats, src, dedup), **_drops_by_stage(stage_stats, src, dedup, funnel_stages)})
+    counts = ["records", "kept", "rejected", "quarantined", "accounted", *(f"dropped_{st}" for st in funnel_stages)]
+    total = {"source": "total", **{k: sum(r[k] for r in rows) for k in counts}, "ok": all(r["ok"] for r in rows), "top_drop": ""}
 
     summary = RunSummary(
         root=run.root, status=status, problems=problems, parts=(done, int(docs_meta.get("parts", done))),

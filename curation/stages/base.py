@@ -26,6 +26,9 @@ ConfigT = TypeVar("ConfigT", bound=StageConfig)
 class StageOutput:
     table: pa.Table
     reasons: list[str | None]  # aligned with table rows; None = keep
+    # What a stage found without dropping for it (PII by kind, contamination hits in report mode), per
+    # row; the engine adds these up per language under "counted" in the stage's stats.
+    counts: list[dict[str, int]] | None = None
 
 
 class Stage(Generic[ConfigT]):

@@ -13,6 +13,7 @@ import pytest
 import curation
 from curation.core.errors import UserError
 from curation.config.manifest import TARGET_LANGUAGES, Source, bundled_manifest_path, load_manifest
+from curation.config.row_filter import RowFilter
 
 from conftest import line_of, write, manifest_text, entry, assert_one_line_error
 
@@ -48,7 +49,7 @@ def test_key_sources_are_complete(manifest, source_id):
     assert isinstance(src, Source)
     assert src.licence.strip()
     assert src.languages and all(isinstance(lang, str) for lang in src.languages)
-    assert src.format in ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "warc")
+    assert src.format in ("jsonl", "jsonl.gz", "jsonl.zst", "jsonl.xz", "jsonl.bz2", "parquet", "warc")
     assert src.location.strip()
     assert src.fields.text
 
@@ -246,3 +247,16 @@ def test_not_a_mapping(tmp_path):
     assert str(e.value).startswith(f"{path}: ") and len(str(e.value).splitlines()) == 1
 
 
+
+
+def test_sources_shaped_by_the_manifest_not_by_hand(manifest):
+    """Aya's prompt and answer, EusCrawl's free subset, Pile of Law's subsets and the xz publications are
+    read as published (issue 16), not after a hand-made preprocessing step."""
+    assert manifest.get("aya").fields.text_paths == ["inputs", "targets"]
+    assert manifest.get("euscrawl").filter and manifest.get("pile-of-law").filter
+    assert {manifest.get(s).format for s in ("pile-of-law", "mc4-legal", "eurlex")} == {"jsonl.xz"}
+    euscrawl = RowFilter(manifest.get("euscrawl").filter)
+    assert euscrawl({"source": "berria", "license": "cc-by-sa"}) and not euscrawl({"source": "berria", "license": "cc-by-nc-sa"})
+    assert not euscrawl({"source": "wikipedia", "license": "cc-by-sa"})
+    pile = RowFilter(manifest.get("pile-of-law").filter)
+    assert pile({}, "train.courtlisteneropinions.12.jsonl.xz") and pile({}, "train.r_legaldvice.jsonl.xz") and not pile({}, "train.bva.jsonl.xz")

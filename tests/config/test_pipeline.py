@@ -136,6 +136,7 @@ def test_valid_pipeline_resolves_sources(tmp_path):
         format: jsonl
       - use: eurlex
         location: sample://eurlex/*.jsonl.gz
+        format: jsonl.gz
         fields: {text: body, id: celex, metadata: [date, title]}
       - use: starcoder
       - id: mine

@@ -104,3 +104,24 @@ def test_text_field_list_is_checked(tmp_path):
     with pytest.raises(UserError, match="fields"):
         load_manifest(manifest)
     assert isinstance(src, Source)
+
+
+def test_date_strings_stay_strings(tmp_path):
+    # Arrow's JSON reader would read these as timestamps; the native strings must come out unchanged
+    records = [{"text": f"t{i}", "id": "2024-01-0%d" % (i + 1), "meta": {"date": "2024-01-01T00:00:00Z", "n": i}, "days": ["2024-02-01"]} for i in range(5)]
+    fast, slow, _ = both_ways(tmp_path, records, FieldMap(metadata=["meta", "days"]))
+    assert fast == slow
+    assert json.loads(fast[2]["metadata"]) == {"meta": {"date": "2024-01-01T00:00:00Z", "n": 2}, "days": ["2024-02-01"]}
+    fast, slow, _ = both_ways(tmp_path, records, FieldMap(id="id", url="meta.date"))
+    assert fast == slow and [d["url"] for d in fast] == ["2024-01-01T00:00:00Z"] * 5
+    path = tmp_path / "ids.jsonl"
+    write_records(path, "jsonl", records)
+    assert [d["id"] for d in read_all(make_source("jsonl", path, fields=FieldMap(id="id"))).docs] == [f"2024-01-0{i + 1}" for i in range(5)]
+
+
+def test_integers_beyond_int64_keep_their_digits(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"text": "a", "id": 18446744073709551615, "h": 9223372036854775808}\n{"text": "b", "id": 7, "h": 1.5}\n')
+    r = read_all(make_source("jsonl", path, fields=FieldMap(id="id", metadata=["h"])))
+    assert [d["id"] for d in r.docs] == ["18446744073709551615", "7"]
+    assert [json.loads(d["metadata"])["h"] for d in r.docs] == [9223372036854775808, 1.5]

@@ -31,6 +31,7 @@ sources:
     format: jsonl.zst
   - use: eurlex
     location: sample://eurlex/eurlex_[ef]*.jsonl.gz
+    format: jsonl.gz
     fields: {{text: text, id: celex, language: language, metadata: [date, title]}}
   - use: starcoder
     location: sample://starcoder/[cp]*/*.parquet

@@ -43,6 +43,11 @@ def test_failed_run_still_reports_per_stage_and_per_source(small_corpus: Path) -
     assert "curate run " in out and "curate inspect " in out
     assert "run failed: runs/small" in out
     assert "1 of 5 parts failed after retries" in res.stderr  # the error itself, after the summary
+    # the same summary as CSV: one row per source with its drops per stage, then the total
+    again = curate("run", "pipeline.yaml", "--format", "csv", env={"CURATION_TEST_FAIL": "es_part_3"}, cwd=small_corpus)
+    assert again.returncode == 1
+    header, *rows = again.stdout.splitlines()
+    assert header.startswith("source,records,kept,rejected,quarantined,accounted,dropped_read,") and rows[-1].startswith(f"total,{s.total['records']},")
 
 
 def test_complete_run_summary_matches_the_reconciliation(small_corpus: Path, ray_session) -> None:
@@ -53,6 +58,9 @@ def test_complete_run_summary_matches_the_reconciliation(small_corpus: Path, ray
     for key in ("records", "kept", "rejected", "quarantined"):
         assert s.total[key] == rec["total"][key]
         assert [r[key] for r in s.sources] == [rec["sources"][src][key] for src in rec["sources"]]
+    # the stages' own drop counts (ledger) add up to the rows on disk in rejected/
+    for row in [*s.sources, s.total]:
+        assert row["rejected"] == sum(v for k, v in row.items() if k.startswith("dropped_")), row
     # 2 unreadable records in the corpus: a warning names the source and how to look at them
     assert any("colossal-oscar: 2 records could not be read" in w and "--where quarantine" in w for w in s.warnings)
     commands = [c for c, _ in s.next_steps]
@@ -70,3 +78,12 @@ def test_complete_run_summary_matches_the_reconciliation(small_corpus: Path, ray
         assert f"{rec['total']['records']:,}" in text  # numbers whole
         table_lines = text.split("warning:")[0].split("outputs")[0].splitlines()  # warnings, paths, commands: never wrapped
         assert max(len(line) for line in table_lines) <= width
+
+
+def test_phase_warnings_from_run_json_are_in_the_summary(tmp_path: Path) -> None:
+    """A whole-run phase records its warnings in run.json (the mix phase: shards over max_epochs)."""
+    warning = "shard es/x_train_text_document: 40.0 epochs (10 tokens at weight 1.0000 of a 400-token budget)"
+    (tmp_path / "run.json").write_text(json.dumps({"name": "r", "sources": [], "stages": {
+        "documents": {"order": [], "status": "done", "parts": 0}, "mix": {"status": "done", "warnings": [warning]}}, "finished": "now"}))
+    s = summarize(tmp_path)
+    assert s.status == "complete" and s.warnings == [f"mix: {warning}"]

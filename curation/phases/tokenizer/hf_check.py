@@ -16,7 +16,6 @@ import pyarrow.parquet as pq
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir
 from curation.phases.tokenizer.documents import docs_files
-from curation.phases.tokenizer.phase import model_path, tokenizer_dir
 
 BATCH = 256
 
@@ -113,10 +112,10 @@ def check_run(run_root: str | Path, texts: list[Path] = ()) -> list[Agreement]:
     import sentencepiece as spm
 
     run = RunDir(run_root)
-    hf_dir = tokenizer_dir(run) / "hf"
-    if not model_path(run).is_file() or not (hf_dir / "tokenizer.json").is_file():
+    hf_dir = run.hf_tokenizer
+    if not run.tokenizer_model.is_file() or not (hf_dir / "tokenizer.json").is_file():
         raise UserError(f"{hf_dir}: no tokenizer.json; make the tokenizer with `curate run` or `curate tokenizer train {run.root}`")
-    sp = spm.SentencePieceProcessor(model_file=str(model_path(run)))
+    sp = spm.SentencePieceProcessor(model_file=str(run.tokenizer_model))
     encoders = _encoders(hf_dir)
     rows = measure(f"{run.root.name} documents", _run_texts(run), sp, encoders)
     for path in texts:

@@ -22,6 +22,7 @@ from curation.engine.ledger import Ledger
 from curation.engine.phase import Phase, PhaseContext, remove
 from curation.phases.tokenizer.config import TokenizerConfig, TrainConfig
 from curation.phases.tokenizer.hf import export_hf
+from curation.phases.tokenizer.tokenizer_json import NotConvertible, tokenizer_json
 from curation.phases.tokenizer.sample import draw_sample
 from curation.phases.tokenizer.trainer import train_sentencepiece
 
@@ -57,6 +58,10 @@ def load_model_file(path: Path, where: str) -> bytes:
         raise UserError(f"{where}: field 'tokenizer.model': {path}: not a SentencePiece model") from None
     if sp.eos_id() < 0:
         raise UserError(f"{where}: field 'tokenizer.model': {path}: the model has no </s> (eos) piece to end documents with")
+    try:
+        tokenizer_json(data)  # the run ships a tokenizer.json with the model's ids: check before any work
+    except NotConvertible as e:
+        raise UserError(f"{where}: field 'tokenizer.model': {path}: no Hugging Face tokenizer.json can give its ids: {e}") from None
     return data
 
 

@@ -80,7 +80,7 @@ def check_convertible(proto: Any) -> None:
         raise NotConvertible("UNUSED pieces (SentencePiece re-splits them after merging)")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
 def _nfc_probe() -> tuple[str, ...]:
     items = []
     for cp in range(0x21, 0x110000):
@@ -96,13 +96,22 @@ def _nfc_probe() -> tuple[str, ...]:
 
 def table_is_nfc(model: bytes) -> bool:
     """Whether the model's rule table maps every code point and every canonical decomposition as NFC
-    does (the trainer's nfc.tsv is built that way; a NFKC table is not). ~2 s."""
+    does (the trainer's nfc.tsv is built that way; a NFKC table is not). ~2 s, once per table."""
+    charsmap = load_proto(model).normalizer_spec.precompiled_charsmap
+    if charsmap not in _NFC_TABLES:
+        _NFC_TABLES[charsmap] = _normalizes_as_nfc(model)
+    return _NFC_TABLES[charsmap]
+
+
+_NFC_TABLES: dict[bytes, bool] = {}
+
+
+def _normalizes_as_nfc(model: bytes) -> bool:
     import sentencepiece as spm
 
     proto = load_proto(model)
     proto.normalizer_spec.add_dummy_prefix = False
     proto.normalizer_spec.remove_extra_whitespaces = False
-    del proto.trainer_spec.user_defined_symbols[:]
     t = proto.SentencePiece
     for p in proto.pieces:
         if p.type == t.USER_DEFINED:

@@ -37,6 +37,7 @@ from curation.reports.datasheet.facts_pipeline import (
     source_facts,
     stage_facts,
 )
+from curation.reports.datasheet.facts_safety import blocklist_facts, decontamination_facts, pii_facts, source_filter_facts
 from curation.reports.datasheet.facts_tokens import (
     audit_facts,
     language_facts,
@@ -69,6 +70,10 @@ def collect(run_dir: str | Path) -> dict[str, Any]:
         "drops": drop_facts(stages, dedup),
         "dedup": dedup_facts(dedup, meta),
         "missing": missing_facts(run, [s["id"] for s in sources]),
+        "pii": pii_facts(stages, meta.get("pipeline", {}).get("stages", {})),
+        "blocklist": blocklist_facts(stages, meta.get("pipeline", {}).get("stages", {})),
+        "decontamination": decontamination_facts(stages, meta.get("pipeline", {}).get("stages", {})),
+        "source_filters": source_filter_facts(stages, meta.get("sources", [])),
     }
     facts["funnel"] = funnel_facts(stages, recon, dedup, problems)
     facts["documents"] = document_facts(stages, dedup, recon, sources, problems)

@@ -99,19 +99,19 @@ class _TokenRows:
             self.index[tok] = i
 
     def lookup(self, tokens: list[str]) -> np.ndarray:
-        if not tokens:
-            return np.zeros(0, np.int64)
-        index = self.index
-        missing = {t for t in tokens if t not in index}
+        n = len(tokens)
+        if n < 2:  # itemgetter of one key returns the value, not a tuple
+            return np.array([self.lookup(tokens * 2)[0]] if n else [], np.int64)
+        try:  # a worker's next batch mostly repeats known tokens: look them up first, add on a miss
+            return np.fromiter(operator.itemgetter(*tokens)(self.index), np.int64, n)
+        except KeyError:
+            pass
+        missing = {t for t in tokens if t not in self.index}
+        self._add(missing)
+        missing = {t for t in tokens if t not in self.index}  # after a reset
         if missing:
             self._add(missing)
-            index = self.index
-            missing = {t for t in tokens if t not in index}  # after a reset
-            if missing:
-                self._add(missing)
-        if len(tokens) == 1:
-            return np.array([index[tokens[0]]], np.int64)
-        return np.fromiter(operator.itemgetter(*tokens)(index), np.int64, len(tokens))
+        return np.fromiter(operator.itemgetter(*tokens)(self.index), np.int64, n)
 
 
 class LanguageModel:

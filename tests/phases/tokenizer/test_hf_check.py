@@ -12,7 +12,6 @@ from curation.core.rundir import RunDir
 from curation.phases.tokenizer.config import TrainConfig
 from curation.phases.tokenizer.hf import export_hf
 from curation.phases.tokenizer.hf_check import check_run
-from curation.phases.tokenizer.phase import model_path, tokenizer_dir
 from curation.phases.tokenizer.trainer import train_sentencepiece
 
 
@@ -21,9 +20,9 @@ def make_run(root, model: bytes, texts: list[str]) -> RunDir:
     folder = run.docs("debian")
     folder.mkdir(parents=True)
     pq.write_table(pa.table({"id": [f"d{i}" for i in range(len(texts))], "text": texts}), folder / "part-0000.parquet")
-    model_path(run).parent.mkdir(parents=True, exist_ok=True)
-    model_path(run).write_bytes(model)
-    export_hf(model, tokenizer_dir(run) / "hf")
+    run.tokenizer.mkdir(parents=True)
+    run.tokenizer_model.write_bytes(model)
+    export_hf(model, run.hf_tokenizer)
     return run
 
 
@@ -39,8 +38,8 @@ def test_a_tokenizer_json_of_another_model_is_caught(salamandra_model, debian_te
     run = make_run(tmp_path / "run", salamandra_model, debian_texts)
     other = make_run(tmp_path / "other", salamandra_model, debian_texts[:1])
     smaller = train_sentencepiece(iter(debian_texts[1::2]), TrainConfig(vocab_size=2500, num_threads=1), tmp_path / "w", "test")
-    export_hf(smaller, tokenizer_dir(other) / "hf")
-    shutil.copy(tokenizer_dir(other) / "hf" / "tokenizer.json", tokenizer_dir(run) / "hf" / "tokenizer.json")
+    export_hf(smaller, other.hf_tokenizer)
+    shutil.copy(other.hf_tokenizer / "tokenizer.json", run.hf_tokenizer / "tokenizer.json")
     row = next(r for r in check_run(run.root) if r.loader == "tokenizer.json")
     assert row.ids_equal < row.docs and row.first_mismatch.startswith("d")
     r = curate("tokenizer", "check", str(run.root))

@@ -10,6 +10,7 @@ import pytest
 import sentencepiece as spm
 
 from curation.core.errors import UserError
+from curation.phases.tokenizer.phase import load_model_file
 from curation.phases.tokenizer.tokenizer_json import NotConvertible, load_proto, mergeable, table_is_nfc, tokenizer_json
 
 
@@ -95,8 +96,11 @@ def test_a_model_with_sentencepiece_defaults_converts_too(debian_texts) -> None:
         assert tok.decode(ids(tok, text)) == sp.decode(sp.encode(text))
 
 
-def test_a_unigram_model_is_refused_in_one_line(debian_texts) -> None:
+def test_a_unigram_model_is_refused_in_one_line(debian_texts, tmp_path) -> None:
     model = _default_model(debian_texts, model_type="unigram")
     with pytest.raises(NotConvertible, match="a UNIGRAM model") as e:
         tokenizer_json(model)
     assert isinstance(e.value, UserError) and "\n" not in str(e.value)
+    (tmp_path / "uni.model").write_bytes(model)  # given as the pipeline's `tokenizer: {model: ...}`
+    with pytest.raises(UserError, match=r"p\.yaml: field 'tokenizer\.model': .*uni\.model: no Hugging Face tokenizer\.json .*UNIGRAM"):
+        load_model_file(tmp_path / "uni.model", "p.yaml")
