@@ -45,6 +45,7 @@ def eurlex_corpus(tmp_path: Path) -> Path:
         sources:
           - use: eurlex
             location: data/*.jsonl.gz
+            format: jsonl.gz
             fields: {text: text, id: celex, language: language, metadata: [date, title]}
         tokenizer:
           model: lex.model
