@@ -56,9 +56,11 @@ def files(run: RunDir, where: str, source: str | None = None) -> list[Path]:
     if source is None:
         return sorted(folder.glob("*/*.parquet"))
     found = sorted((folder / source).glob("*.parquet"))
-    if not found and not (folder / source).is_dir():
-        known = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-        raise UserError(f"--source {source}: no such source in {folder} (there: {', '.join(known) or 'none'})")
+    if not found:  # a source of the run may have nothing here (all rejected, say); a typo is an error
+        meta = json.loads(run.run_json.read_text(encoding="utf-8"))
+        known = [s["id"] for s in meta.get("sources", [])]
+        if source not in known:
+            raise UserError(f"--source {source}: not a source of this run (its sources: {', '.join(known) or 'none'})")
     return found
 
 

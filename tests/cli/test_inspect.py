@@ -62,6 +62,7 @@ def test_quarantine_rows_show_file_offset_and_error(demo: Path) -> None:
     rows = _inspect(str(demo), "--where", "quarantine")
     assert [(r["file"], r["offset"], r["error"]) for r in rows] == list(zip(*(quarantine[c].to_pylist() for c in ("file", "offset", "error"))))
     assert all(isinstance(r["raw"], str) for r in rows)  # undecodable bytes come out escaped, not as a crash
+    assert _inspect(str(demo), "--where", "quarantine", "--source", "catalog") == []  # a source with nothing there: no rows, no error
     text = CliRunner().invoke(cli, ["inspect", str(demo), "--where", "quarantine"]).output
     assert f"{len(rows)} rows: quarantine" in text and "offset" in text
 
@@ -111,7 +112,7 @@ def test_fate_of_a_filtered_document_stops_at_its_stage(demo: Path) -> None:
 def test_user_errors_are_one_line(demo: Path) -> None:
     for args, needle in [
         (["--where", "docs", "--stage", "quality"], "no 'stage' column (use --where rejected)"),
-        (["--source", "no-such-source"], "--source no-such-source: no such source"),
+        (["--source", "no-such-source"], "--source no-such-source: not a source of this run (its sources: colossal-oscar, "),
         (["--id", "no-such-id"], "no document with id 'no-such-id'"),
         (["--where", "quarantine", "--language", "es"], "no 'language' column"),
     ]:

@@ -1,5 +1,5 @@
 """Small discriminators for groups of close languages (gl/pt/es/ca/eu; no/nn/da): multinomial naive
-Bayes over hashed character 1-4-grams, scored in NumPy for a whole batch of lines at once.
+Bayes over hashed character n-grams (1-5), scored in NumPy for a whole batch of lines at once.
 
 Why: lid.176 reads Galician as Spanish or Portuguese, short Basque lines as anything, and Norwegian
 Nynorsk as Bokmål. A classifier that only has to tell the members of one group apart, trained on real text
@@ -7,7 +7,8 @@ of exactly those languages (Debian's gettext catalogues, packages disjoint from 
 tools/langid_close_models.py), separates them far better, and hashing n-grams of the whole batch in
 NumPy costs a few microseconds per line (CLD3, asked per line, cost most of the stage's time).
 
-A model file (.npz) holds `labels` (the group), `weights` (buckets x labels, int8: each bucket's
+A model file (.npz) holds `labels` (the group; the Iberian model also has "other": lines of other
+languages, so that it can say whether a line is in the group at all), `weights` (buckets x labels, int8: each bucket's
 per-label log-probability minus its mean over the labels, quantized with `scale`), `orders` (n-gram
 lengths), `bits` (log2 of the number of buckets), and a held-out slice (`heldout_text`,
 `heldout_label`: catalogues not used for training) that the tests score.
@@ -60,7 +61,7 @@ class CloseModel:
     """One group's discriminator. `log_probs(texts)`: (texts, labels) log-posteriors with equal priors."""
 
     labels: list[str]
-    weights: np.ndarray  # (labels, 2**bits) int8: one contiguous row per label, for fast gathers
+    weights: np.ndarray  # (2**bits, labels) int8: one bucket's weights are adjacent, one memory read
     scale: float  # weights * scale: log-likelihood ratios
     orders: tuple[int, ...]
     bits: int
@@ -71,7 +72,7 @@ class CloseModel:
         path = Path(path)
         try:
             with np.load(path) as z:
-                return cls([str(x) for x in z["labels"]], np.ascontiguousarray(z["weights"].T, np.int8), float(z["scale"]),
+                return cls([str(x) for x in z["labels"]], np.ascontiguousarray(z["weights"], np.int8), float(z["scale"]),
                            tuple(int(x) for x in z["orders"]), int(z["bits"]), str(path))
         except (OSError, KeyError, ValueError) as e:
             raise UserError(f"{path}: not a close-language model (stages.langid.close_models): {e}") from None
@@ -81,25 +82,30 @@ class CloseModel:
         out = np.zeros((len(texts), len(self.labels)), np.float32)
         if not texts:
             return out
-        total = np.zeros((len(self.labels), len(texts)), np.int32)
+        total = np.zeros((len(texts), len(self.labels)), np.int32)
         docs = np.arange(len(texts))
         for b, d in ngram_buckets(texts, self.orders, self.bits):
-            # n-grams come in text order, so a text's sum is the difference of a running sum at its two ends;
-            # int32 wraps, but each text's sum fits, so the differences are exact
-            ends = np.searchsorted(d, docs, "right")
-            begins = np.concatenate([[0], ends[:-1]])
-            idx = b.astype(np.intp)
-            for c, row in enumerate(self.weights):
-                run = np.concatenate([[0], np.cumsum(row[idx], dtype=np.int32)])
-                total[c] += run[ends] - run[begins]
-        out = total.T.astype(np.float32)
+            if not len(b):
+                continue
+            # n-grams come in text order: each text's are one run, summed by reduceat (exact, in int32); a
+            # text without any n-gram of this length gets reduceat's stray row, masked out
+            starts = np.searchsorted(d, docs)
+            ends = np.append(starts[1:], len(b))
+            sums = np.add.reduceat(self.weights[b], np.minimum(starts, len(b) - 1), axis=0, dtype=np.int32)
+            sums[ends == starts] = 0
+            total += sums
+        out = total.astype(np.float32)
         out *= np.float32(self.scale)
         return out
 
     def log_probs(self, texts: list[str]) -> np.ndarray:
-        s = self.scores(texts)
-        s -= s.max(axis=1, keepdims=True)
-        return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return log_softmax(self.scores(texts))
+
+
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Rows of scores as log-probabilities, finite even where one label wins by hundreds of nats."""
+    s = scores - scores.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
 
 
 _LOADED: dict[str, CloseModel] = {}

@@ -275,8 +275,27 @@ class LanguageModel:
                                scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
 
 
-def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], list[int]]:
+def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     """Tokens, document index and character count of each segment (non-empty line or paragraph)."""
+    if unit == "paragraph":
+        return _paragraphs(texts)
+    # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
+    lines: list[str] = []
+    tokens: list[list[str]] = []
+    per_doc: list[int] = []
+    for text in texts:
+        split = text.split("\n")
+        lines += split
+        tokens += _tokens(text) if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text or _LABEL_PREFIX in text \
+            else map(str.split, split)
+        per_doc.append(len(split))
+    keep = np.flatnonzero(np.fromiter(map(len, tokens), np.int64, len(tokens)))
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[keep]
+    chars = np.fromiter(map(len, map(str.strip, lines)), np.int64, len(lines))[keep]
+    return [tokens[i] for i in keep.tolist()], doc, chars
+
+
+def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     seg_tokens: list[list[str]] = []
     seg_doc: list[int] = []
     seg_chars: list[int] = []
@@ -286,7 +305,7 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], 
             if not toks:
                 open_paragraph = False
                 continue
-            if unit == "paragraph" and open_paragraph:
+            if open_paragraph:
                 seg_tokens[-1] = seg_tokens[-1] + toks
                 seg_chars[-1] += len(line.strip())
                 continue
@@ -294,7 +313,7 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], list[int], 
             seg_doc.append(d)
             seg_chars.append(len(line.strip()))
             open_paragraph = True
-    return seg_tokens, seg_doc, seg_chars
+    return seg_tokens, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64)
 
 
 _MODELS: dict[str, LanguageModel] = {}
