@@ -10,6 +10,7 @@ import click
 
 from curation.cli.console import console, log
 from curation.cli.tables import FORMATS, Column, show
+from curation.core.runlock import RunLock
 
 
 @click.group()
@@ -33,7 +34,8 @@ def tokenizer_train(run_dir: str, vocab_size, alpha, sample_bytes, character_cov
     from curation.phases.tokenizer.standalone import train_for_run
 
     overrides = {"vocab_size": vocab_size, "alpha": alpha, "sample_bytes": sample_bytes, "character_coverage": character_coverage, "num_threads": threads}
-    s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=log)
+    with RunLock(Path(run_dir), "curate tokenizer train", create=False, log=log):  # it writes the run's tokenizer
+        s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=log)
     sample = f", sample {s['sample']['docs']} documents / {s['sample']['bytes'] / 1e6:.1f} MB" if s.get("sample") else ""
     console.print(f"tokenizer: {Path(run_dir) / s['model']} ({s['vocab_size']} pieces{sample}; sha256 {s['model_sha256'][:16]}); Hugging Face folder {Path(run_dir) / 'tokenizer' / 'hf'}", highlight=False, markup=False)
 
