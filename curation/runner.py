@@ -1,7 +1,10 @@
 """`curate run`: resolve a pipeline, plan parts, run the per-document stages on Ray, reconcile.
 
-Resumable: a rerun of the same run directory skips parts whose ledger marker exists and redoes the rest;
-a run directory made with a different configuration is refused (use --force or another --name).
+One writer at a time: the run holds RUN/run.lock (core/runlock.py). Resumable: a rerun of the same run
+directory skips parts whose ledger marker exists and redoes the rest; a run directory made with a
+different configuration is refused (use --force or another --name). Inputs that changed since the last
+run (engine/inputs.py) are redone with every whole-run phase after them (engine/invalidate.py), or
+refused with --frozen.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from curation.config.manifest import is_remote
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 from curation.readers.parts import unsplittable
+from curation.core.runlock import RunLock
+from curation.engine.inputs import detect, digest, identities
+from curation.engine.invalidate import inputs_complete, invalidate, mark_inputs_complete
 
 
 @dataclass
@@ -68,6 +74,32 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text[:300]}" if text else type(e).__name__
 
 
+def preflight(rp: ResolvedPipeline, list_remote: bool = True) -> list[Part]:
+    """Everything a pipeline can get wrong before any work: the mixture recipe and every source's
+    location. Returns the planned parts. Used by `curate run` before it creates anything, and by
+    `curate sources validate` (which does not list object-store locations: no network for a check)."""
+    if rp.pipeline.mixture is not None:
+        try:
+            load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
+        except UserError as e:
+            raise UserError(f"{rp.where.get('mixture', rp.path)}: field 'mixture': {e}") from None
+    parts: list[Part] = []
+    for src in rp.sources:
+        if not list_remote and is_remote(src.location):
+            continue
+        where = rp.where.get(src.id, rp.path)
+        try:
+            parts.extend(plan_parts(src, rp.pipeline.stages.read.max_part_bytes))
+        except UserError as e:
+            raise UserError(f"{where}: {e}") from None
+        except Exception as e:  # noqa: BLE001 -- listing a remote location: no network, no credentials, no such bucket...
+            if not is_remote(src.location):
+                raise
+            raise UserError(f"{where}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "
+                            "check the network and credentials, or copy the files and point `location` at the copy") from None
+    return parts
+
+
 def run_pipeline(
     pipeline: str | Path | None = None,
     *,
@@ -76,16 +108,27 @@ def run_pipeline(
     ray_address: str | None = None,
     num_cpus: int | None = None,
     force: bool = False,
+    frozen: bool = False,
+    hash_inputs: bool = False,
+    break_lock: bool = False,
     log=print,
     on_run_dir: Callable[[RunDir], None] | None = None,
 ) -> RunResult:
     """`on_run_dir` is told the run directory once the work starts (the CLI reports on it even when
-    the run then fails); mistakes found before that (pipeline, locations, mixture) are plain errors."""
+    the run then fails); mistakes found before that (pipeline, locations, mixture) are plain errors,
+    found before the run directory is created."""
     if is_remote(str(runs_dir)):
         raise UserError(f"--runs-dir {runs_dir}: a run directory must be on a local or shared file system (ledger markers, atomic renames); "
                         "object stores are not supported: run on a local or shared path, then copy the run directory")
     rp = load_pipeline(pipeline or demo_pipeline_path())
+    parts = preflight(rp)
     run = RunDir(Path(runs_dir) / (name or rp.pipeline.name))
+    with RunLock(run.root, "curate run", break_lock=break_lock, log=log):
+        return _run(run, rp, parts, ray_address=ray_address, num_cpus=num_cpus, force=force, frozen=frozen,
+                    hash_inputs=hash_inputs, log=log, on_run_dir=on_run_dir)
+
+
+def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, num_cpus, force, frozen, hash_inputs, log, on_run_dir) -> RunResult:
     fp = fingerprint(rp)
     if force:
         run.wipe()
@@ -93,29 +136,21 @@ def run_pipeline(
         previous = json.loads(run.run_json.read_text())
         if previous.get("fingerprint") != fp:
             raise UserError(f"{run.root}: this run directory was made with a different pipeline configuration; use --force to start over or --name for a new run")
-    run.root.mkdir(parents=True, exist_ok=True)
     removed = run.clean_temporaries()
     if removed:
         log(f"removed {removed} temporary file(s) left by an interrupted run")
 
     stages = rp.pipeline.stages
     stage_order = [s.name for s in stages.build()]
-    if rp.pipeline.mixture is not None:  # fail now, not after hours of work, on a mistyped recipe
-        try:
-            load_mixture(resolve_mixture(rp.pipeline.mixture, Path(rp.path).resolve().parent if rp.path else None))
-        except UserError as e:
-            raise UserError(f"{rp.path}: field 'mixture': {e}") from None
-    parts: list[Part] = []
-    for src in rp.sources:
-        try:
-            parts.extend(plan_parts(src, stages.read.max_part_bytes))
-        except UserError as e:
-            raise UserError(f"{rp.path}: {e}") from None
-        except Exception as e:  # noqa: BLE001 -- listing a remote location: no network, no credentials, no such bucket...
-            if not is_remote(src.location):
-                raise
-            raise UserError(f"{rp.path}: source '{src.id}': field 'location': cannot list {src.location} ({_one_line(e)}); "
-                            "check the network and credentials, or copy the files and point `location` at the copy") from None
+    idents = identities(parts, hash_inputs, ray_address, num_cpus)
+    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
+    markers = [e for s in rp.sources for e in Ledger(run.ledger(DOCUMENTS_PHASE) / s.id).entries()]
+    changes = detect(parts, idents, markers, inputs_complete(run))
+    if changes:
+        if frozen:
+            raise UserError(f"{run.root}: inputs changed since the last run (--frozen): {changes.summary()}")
+        log(f"inputs changed since the last run: {changes.summary()}; redoing their parts and every phase after the documents")
+        invalidate(pctx, [cls() for cls in PHASES], changes, log)
     ledgers = {s.id: Ledger(run.ledger(DOCUMENTS_PHASE) / s.id) for s in rp.sources}
     todo = [p for p in parts if not ledgers[p.source].is_done(p.slug)]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -140,7 +175,8 @@ def run_pipeline(
         log(f"  {len(big)} file(s) larger than read.max_part_bytes cannot be split (a compressed stream is read from its start): "
             f"{names}; reshard them into smaller files (or plain .jsonl / per-record .warc.gz) to spread them over workers")
 
-    ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed)
+    inputs = {f"{src}/{rel}": ident for (src, rel), ident in idents.items()}
+    ctx = RunContext(str(run.root.resolve()), {s.id: s for s in rp.sources}, stages, fp, rp.pipeline.seed, inputs)
     try:
         run_pending(run_part_safely, parts, ctx, is_done=lambda p: ledgers[p.source].is_done(p.slug), label="documents", unit="parts",
                     resources=task_resources(stages.build()), ray_address=ray_address, num_cpus=num_cpus)
@@ -158,8 +194,8 @@ def run_pipeline(
     stage_stats = write_stage_stats(run, tally, stage_order)
     meta["stages"][DOCUMENTS_PHASE]["status"] = "done"
     write_json(run.run_json, meta)
+    mark_inputs_complete(run, {"digest": digest(idents), "files": len(idents), "parts": len(parts)})
 
-    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
     for phase_cls in PHASES:
         phase = phase_cls()
         if not phase.enabled(pctx):
@@ -177,7 +213,7 @@ def run_pipeline(
         write_json(run.run_json, meta)
 
     # After every phase: the accounting rule holds over the files as they now are.
-    report = reconcile(run, tally.records)
+    report = reconcile(run, tally.records, {(p.source, p.slug) for p in parts})
     write_json(run.reconciliation, report)
     meta["reconciled"] = report["ok"]
     meta["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

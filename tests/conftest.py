@@ -9,9 +9,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from curation.core.errors import UserError
+from curation.formats.indexed import IndexedWriter
 from curation.phases.tokenizer.config import TrainConfig
 from curation.phases.tokenizer.trainer import train_sentencepiece
 
@@ -140,6 +144,53 @@ def assert_one_line_error(exc: UserError, path: Path, line: int, *needles: str) 
     return msg
 
 
+# --- a run directory with real shards (what the shards phase writes) ------------------------------
+
+
+def write_shards_run(root: Path, shards: dict[str, list[list[int]]], vocab: int = 1000) -> Path:
+    """A minimal run directory with real shards, manifest, token stats and docs (what the phases write)."""
+    run = root / "runs" / "r"
+    entries, stats, docs = [], {}, {}
+    for name, documents in shards.items():
+        lang, rest = name.split("/")
+        source = rest.split("_")[0].rsplit("-", 1)[0] if rest.split("_")[0][-1].isdigit() else rest.split("_")[0]
+        split = rest.split("_")[-3]
+        w = IndexedWriter(run / "shards" / name, np.uint16 if vocab < 65500 else np.int32)
+        for d in documents:
+            w.add_document(np.asarray(d))
+        info = w.finalize()
+        entries.append({"name": name, "language": lang, "source": source, "split": split, "documents": info.documents, "tokens": info.tokens,
+                        "dtype": info.dtype, "bin_sha256": info.bin_sha256, "idx_sha256": info.idx_sha256,
+                        "bin_bytes": info.bin_bytes, "idx_bytes": info.idx_bytes})
+        cell = stats.setdefault(source, {}).setdefault(lang, {"documents": 0, "tokens": 0})
+        cell["documents"] += info.documents
+        cell["tokens"] += info.tokens
+        docs.setdefault(source, []).extend([lang] * info.documents)
+    totals = {"shards": len(entries), "documents": sum(e["documents"] for e in entries), "tokens": sum(e["tokens"] for e in entries)}
+    (run / "shards" / "manifest.json").write_text(json.dumps({"shards": entries, "totals": totals}))
+    (run / "stats").mkdir(parents=True)
+    (run / "stats" / "tokens.json").write_text(json.dumps({"sources": stats}))
+    for source, langs in docs.items():
+        (run / "docs" / source).mkdir(parents=True)
+        pq.write_table(pa.table({"language": langs}), run / "docs" / source / "part.parquet")
+    (run / "run.json").write_text(json.dumps({"sources": [{"id": s, "phases": ["fineweb-2.68T"]} for s in docs]}))
+    return run
+
+
+def token_docs(n: int, seed: int, lo: int = 20, hi: int = 60) -> list[list[int]]:
+    rng = np.random.default_rng(seed)
+    return [list(rng.integers(5, 999, rng.integers(lo, hi))) + [2] for _ in range(n)]
+
+
+@pytest.fixture
+def small_run(tmp_path: Path) -> Path:
+    return write_shards_run(tmp_path, {
+        "es/colossal-oscar_train_text_document": token_docs(300, 1),
+        "es/colossal-oscar_valid_text_document": token_docs(5, 2),
+        "ca/catalog_train_text_document": token_docs(60, 3),
+        "en/fineweb-edu_train_text_document": token_docs(200, 4),
+        "code/starcoder_train_text_document": token_docs(80, 5),
+    })
 
 # --- the trainer: Megatron shards, a run directory with a tokenizer and a blend ----------------------
 

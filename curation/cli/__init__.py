@@ -17,7 +17,7 @@ from curation.cli import (
     train,
 )
 from curation.cli.console import err
-from curation.core.errors import RunFailed, UserError
+from curation.core.errors import RunFailed, UserError, storage_error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +56,12 @@ def main() -> None:
     except RunFailed as e:
         print(f"run failed: {e}", file=sys.stderr)
         sys.exit(e.exit_code)
+    except OSError as e:  # disk full, permission denied, ...: one line naming the path, no traceback
+        message = storage_error(e)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(UserError.exit_code)
 
 
 if __name__ == "__main__":

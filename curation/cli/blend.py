@@ -10,6 +10,7 @@ import click
 from curation.cli.console import console, err, log, warn
 from curation.cli.tables import FORMATS, Column, decimals, render_table, show, to_json
 from curation.core.errors import RunFailed
+from curation.core.runlock import RunLock
 
 BLEND_COLUMNS = [
     Column("shard", whole=True),
@@ -37,7 +38,8 @@ def mix(run_dir: str, mixture_ref: str, root: str | None, out: Path | None, max_
     """Blend a run's shards under a mixture recipe: weights, epochs, Megatron and NeMo blend files."""
     from curation.phases.mix import mix_run, resolve_mixture
 
-    result = mix_run(Path(run_dir), resolve_mixture(mixture_ref), root, out, max_epochs)
+    with RunLock(Path(run_dir), "curate mix", create=False, log=log):  # it writes the run's blend
+        result = mix_run(Path(run_dir), resolve_mixture(mixture_ref), root, out, max_epochs)
     for w in result["warnings"]:
         warn(w)
     train = [_blend_row(e) for e in result["blend"]["train"]]

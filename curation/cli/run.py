@@ -39,7 +39,11 @@ SOURCE_COLUMNS = [
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="The summary printed at the end: tables, outputs and next commands; csv: one row per source with "
                    "its drops per stage (and a total row); json: all of it.")
-def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool, fmt: str) -> None:
+@click.option("--frozen", is_flag=True, help="Refuse to run if any input file changed, appeared or disappeared since the last run.")
+@click.option("--hash-inputs", is_flag=True, help="Identify input files by a sha256 of their content (read in full) instead of size and mtime.")
+@click.option("--break-lock", is_flag=True, help="Take the run directory's lock even if another command (e.g. on another host) holds it.")
+def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str | None, num_cpus: int | None, force: bool, fmt: str,
+        frozen: bool, hash_inputs: bool, break_lock: bool) -> None:
     """Run a pipeline (no argument: the bundled demo). Resumes an interrupted run by default.
 
     At the end, finished or not: documents per stage, kept/rejected/quarantined per source, warnings,
@@ -53,7 +57,8 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
     sys.stdout = sys.stderr
     started: list[RunDir] = []
     try:
-        result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force, log=log, on_run_dir=started.append)
+        result = run_pipeline(pipeline, name=name, runs_dir=runs_dir, ray_address=ray_address, num_cpus=num_cpus, force=force,
+                              frozen=frozen, hash_inputs=hash_inputs, break_lock=break_lock, log=log, on_run_dir=started.append)
     except BaseException:  # a failed or interrupted run still says what it did, then the error follows
         if started:
             try:
@@ -63,7 +68,8 @@ def run(pipeline: str | None, name: str | None, runs_dir: str, ray_address: str 
         raise
     print_summary(summarize(result.run.root), fmt, out)
     if not result.reconciliation["ok"]:
-        raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)")
+        problems = "".join(f"\n{p}" for p in result.reconciliation.get("problems", []))
+        raise RunFailed("reconciliation failed: some input records are neither kept, rejected nor quarantined (see stats/reconciliation.json)" + problems)
 
 
 def print_summary(s: RunSummary, fmt: str = "table", console: Console = console) -> None:

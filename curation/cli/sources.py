@@ -55,15 +55,20 @@ def sources_list(manifest: str | None, fmt: str) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 def sources_validate(file: str | None) -> None:
     """Validate a sources.yaml, or a pipeline file (default: the bundled sources.yaml)."""
-    from curation.config.manifest import bundled_manifest_path, load_manifest
+    from curation.config.manifest import bundled_manifest_path, is_remote, load_manifest
     from curation.config.pipeline import load_pipeline
     from curation.core.yamlfile import read_yaml
 
     path = Path(file) if file else bundled_manifest_path()
     data, _ = read_yaml(path)
     if isinstance(data, dict) and "name" in data:
+        from curation.runner import preflight
+
         rp = load_pipeline(path)
-        console.print(f"{path}: pipeline '{rp.pipeline.name}' OK ({len(rp.sources)} sources)", highlight=False)
+        parts = preflight(rp, list_remote=False)  # local locations match files, the mixture loads: what `curate run` checks first
+        remote = sum(1 for s in rp.sources if is_remote(s.location))
+        unlisted = f"; {remote} object-store location(s) not listed" if remote else ""
+        console.print(f"{path}: pipeline '{rp.pipeline.name}' OK ({len(rp.sources)} sources, {len(parts)} parts{unlisted})", highlight=False)
     else:
         m = load_manifest(path)
         console.print(f"{path}: {len(m.sources)} sources OK", highlight=False)

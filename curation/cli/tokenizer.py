@@ -1,12 +1,16 @@
-"""`curate tokenizer train`: the run's SentencePiece tokenizer outside `curate run`."""
+"""`curate tokenizer train` and `check`: the run's SentencePiece tokenizer outside `curate run`, and its
+Hugging Face export measured against SentencePiece."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from curation.cli.console import console, log
+from curation.cli.tables import FORMATS, Column, show
+from curation.core.runlock import RunLock
 
 
 @click.group()
@@ -30,30 +34,37 @@ def tokenizer_train(run_dir: str, vocab_size, alpha, sample_bytes, character_cov
     from curation.phases.tokenizer.standalone import train_for_run
 
     overrides = {"vocab_size": vocab_size, "alpha": alpha, "sample_bytes": sample_bytes, "character_coverage": character_coverage, "num_threads": threads}
-    s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=log)
+    with RunLock(Path(run_dir), "curate tokenizer train", create=False, log=log):  # it writes the run's tokenizer
+        s = train_for_run(run_dir, overrides=overrides, model=model, ray_address=ray_address, num_cpus=num_cpus, log=log)
     sample = f", sample {s['sample']['docs']} documents / {s['sample']['bytes'] / 1e6:.1f} MB" if s.get("sample") else ""
     console.print(f"tokenizer: {Path(run_dir) / s['model']} ({s['vocab_size']} pieces{sample}; sha256 {s['model_sha256'][:16]}); Hugging Face folder {Path(run_dir) / 'tokenizer' / 'hf'}", highlight=False, markup=False)
+
+
+CHECK_COLUMNS = [
+    Column("corpus", "texts", whole=True),
+    Column("loader", "loaded by", whole=True),
+    Column("docs", "documents", number=True),
+    Column("ids_equal", "same ids", number=True),
+    Column("decode_is_text", "decode = text", number=True),
+    Column("decode_as_sentencepiece", "decode = SentencePiece's", number=True),
+    Column("first_mismatch", "first difference", drop=1),
+]
 
 
 @tokenizer.command("check")
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
 @click.option("--texts", "texts", multiple=True, type=click.Path(dir_okay=False, exists=True), help="Also these JSONL files ({\"text\": ...} a line). Repeatable.")
-def tokenizer_check(run_dir: str, texts: tuple[str, ...]) -> None:
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def tokenizer_check(run_dir: str, texts: tuple[str, ...], fmt: str) -> None:
     """Check RUN's Hugging Face tokenizer (tokenizer/hf) against SentencePiece on the run's documents:
     ids token for token, and decode(encode(text)) == text. Exit 1 if any document differs."""
-    from rich.table import Table
-
     from curation.phases.tokenizer.hf_check import check_run
 
-    rows = check_run(run_dir, [Path(t) for t in texts])
-    table = Table(title="Hugging Face tokenizer vs SentencePiece", title_justify="left")
-    for col in ("texts", "loaded by", "documents", "same ids", "decode = text", "decode = SentencePiece's"):
-        table.add_column(col, justify="left" if col in ("texts", "loaded by") else "right")
-    for r in rows:
-        table.add_row(r.corpus, r.loader, f"{r.docs:,}", f"{r.ids_equal:,}", f"{r.decode_is_text:,}", f"{r.decode_as_sentencepiece:,}")
-    console.print(table)
-    for r in rows:
-        if r.first_mismatch:
-            console.print(f"{r.corpus}, {r.loader}: first difference: {r.first_mismatch}", highlight=False)
-    if any(r.ids_equal < r.docs or r.decode_as_sentencepiece < r.docs for r in rows):
+    rows = [asdict(r) for r in check_run(run_dir, [Path(t) for t in texts])]
+    show(console, fmt, rows, CHECK_COLUMNS[:-1] if fmt == "table" else CHECK_COLUMNS, title="Hugging Face tokenizer vs SentencePiece")
+    if fmt == "table":
+        for r in rows:
+            if r["first_mismatch"]:
+                console.print(f"{r['corpus']}, {r['loader']}: first difference: {r['first_mismatch']}", highlight=False, markup=False)
+    if any(r["ids_equal"] < r["docs"] or r["decode_as_sentencepiece"] < r["docs"] for r in rows):
         raise SystemExit(1)

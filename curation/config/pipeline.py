@@ -62,6 +62,8 @@ class ResolvedPipeline(BaseModel):
     path: str | None
     pipeline: Pipeline
     sources: list[Source]
+    # "file:line" to name in errors found later: "mixture", and each source id (its location's line)
+    where: dict[str, str] = {}
 
 
 def load_pipeline(path: str | Path) -> ResolvedPipeline:
@@ -81,6 +83,9 @@ def load_pipeline(path: str | Path) -> ResolvedPipeline:
     manifest = load_manifest(manifest_path)
     manifest_base = Path(manifest_path).parent if manifest_path else bundled_manifest_path().parent
     sources: list[Source] = []
+    located: dict[str, str] = {}  # ResolvedPipeline.where
+    if lines.get(("mixture",)):
+        located["mixture"] = f"{path}:{lines[('mixture',)]}"
     for i, entry in enumerate(pipeline.sources):
         line = lines.get(("sources", i))
         where = f"{path}:{line}" if line else str(path)
@@ -108,7 +113,9 @@ def load_pipeline(path: str | Path) -> ResolvedPipeline:
         if any(s.id == src.id for s in sources):
             raise UserError(f"{where}: source '{src.id}': field 'use': the source appears twice in the pipeline")
         sources.append(src)
-    return ResolvedPipeline(path=str(path.resolve()), pipeline=pipeline, sources=sources)
+        loc_line = lines.get(("sources", i, "location")) or line
+        located[src.id] = f"{path}:{loc_line}" if loc_line else str(path)
+    return ResolvedPipeline(path=str(path.resolve()), pipeline=pipeline, sources=sources, where=located)
 
 
 def _merge(src: Source, update: dict[str, Any], where: str) -> Source:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 TMP_MARK = ".tmp-"
+LOCK_FILE = "run.lock"
 
 
 class RunDir:
@@ -131,9 +132,22 @@ class RunDir:
                     n += 1
         return n
 
+    @property
+    def lock(self) -> Path:
+        """Held by the command writing the run (core/runlock.py)."""
+        return self.root / LOCK_FILE
+
     def wipe(self) -> None:
-        if self.root.exists():
-            shutil.rmtree(self.root)
+        """Delete the run directory's contents, except the lock of the command that wipes it."""
+        if not self.root.exists():
+            return
+        for p in self.root.iterdir():
+            if p.name == LOCK_FILE:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
 
 def tmp_path(final: Path) -> Path:
@@ -148,10 +162,14 @@ def commit(tmp: Path, final: Path) -> None:
 def write_atomic(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path(path)
-    with open(tmp, "wb") as f:
-        f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:  # a failed write names no file: name it (disk full is reported with its path)
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from None
     commit(tmp, path)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
-from curation.core.errors import RunFailed
+from curation.core.errors import RunFailed, storage_error
 from curation.core.resources import Resources
 from curation.engine.ledger import Ledger
 
@@ -84,8 +84,8 @@ def run_tasks(
 
     if not items:
         return []
-    remote = ray.remote(fn).options(**resources.ray_options(), max_retries=max_retries, retry_exceptions=True)
-    ctx_ref = ray.put(context)
+    remote = ray.remote(_storage_guarded).options(**resources.ray_options(), max_retries=max_retries, retry_exceptions=True)
+    ctx_ref = ray.put((fn, context))
     window = max(4, 4 * int(ray.cluster_resources().get("CPU", 1)))
     pending: dict[Any, ItemT] = {}
     todo = iter(items)
@@ -120,6 +120,19 @@ def run_tasks(
         progress.refresh()
     progress.close(len(failures))
     return failures
+
+
+def _storage_guarded(item: Any, fn_ctx: tuple[Callable[[Any, Any], dict[str, Any]], Any]) -> dict[str, Any]:
+    """A disk-full or permission error is returned as one line naming the path (retries cannot help,
+    and Ray would print a traceback per attempt); any other exception raises and is retried."""
+    fn, ctx = fn_ctx
+    try:
+        return fn(item, ctx)
+    except OSError as e:
+        message = storage_error(e)
+        if message is None:
+            raise
+        return {"error": message, "retryable": False}
 
 
 def run_pending(

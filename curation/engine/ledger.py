@@ -28,6 +28,9 @@ class Ledger:
     def mark_done(self, key: str, payload: dict[str, Any]) -> None:
         write_json(self.marker(key), payload)
 
+    def forget(self, key: str) -> None:
+        self.marker(key).unlink(missing_ok=True)
+
     def read(self, key: str) -> dict[str, Any]:
         return json.loads(self.marker(key).read_text(encoding="utf-8"))
 

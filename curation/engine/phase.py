@@ -8,7 +8,9 @@ status recorded in run.json.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 from curation.core.rundir import RunDir
@@ -35,3 +37,23 @@ class Phase:
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         """Do the work (skipping what the ledger says is done) and return a JSON-able summary."""
         raise NotImplementedError
+
+    def outputs(self, run: RunDir) -> list[Path]:
+        """Files and folders the phase writes besides its ledger (removed when its inputs change)."""
+        return []
+
+    def reset(self, ctx: PhaseContext) -> list[str]:
+        """Forget the phase's work because the documents it ran on changed: its ledger first (so that
+        nothing is taken as done), then its outputs. Returns the keys ("source/slug") of documents
+        parts the phase cannot give back as the documents phase wrote them (those are redone)."""
+        remove(ctx.run.ledger(self.name))
+        for path in self.outputs(ctx.run):
+            remove(path)
+        return []
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

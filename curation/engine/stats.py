@@ -65,20 +65,28 @@ def _rows(folder: Path) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(folder.glob("*.parquet")))
 
 
-def reconcile(run: RunDir, records: dict[str, int]) -> dict[str, Any]:
+def reconcile(run: RunDir, records: dict[str, int], parts: set[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Per source: records the readers met vs rows kept + rejected + quarantined on disk now.
 
     The two sides are counted independently (reader tallies in the ledger; parquet footers of the files
-    as they are after every phase, dedup included), so a lost or doubled row shows as a gap.
+    as they are after every phase, dedup included), so a lost or doubled row shows as a gap. Given the
+    run's parts as (source, slug), output files that belong to none of them are named: they are what
+    a mismatch comes from when they exist.
     """
-    report: dict[str, Any] = {"sources": {}, "ok": True}
+    report: dict[str, Any] = {"sources": {}, "ok": True, "problems": []}
     for src, n in records.items():
         on_disk = {"kept": _rows(run.docs(src)), "rejected": _rows(run.rejected(src)), "quarantined": _rows(run.quarantine(src))}
         accounted = sum(on_disk.values())
-        tally = {"records": n}
         ok = accounted == n
-        report["sources"][src] = {"records": tally["records"], **on_disk, "accounted": accounted, "ok": ok}
+        report["sources"][src] = {"records": n, **on_disk, "accounted": accounted, "ok": ok}
         report["ok"] &= ok
+        if parts is not None:
+            for folder in (run.docs(src), run.rejected(src), run.quarantine(src)):
+                for f in sorted(folder.glob("*.parquet")) if folder.exists() else []:
+                    slug = f.name[: -len(".parquet")].removesuffix(".dedup")
+                    if (src, slug) not in parts:
+                        report["problems"].append(f"{f.relative_to(run.root)}: output of no input part of this run")
+    report["ok"] &= not report["problems"]
     totals = {k: sum(v[k] for v in report["sources"].values()) for k in ("records", "kept", "rejected", "quarantined", "accounted")}
     report["total"] = totals
     return report

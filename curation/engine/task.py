@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class RunContext:
     stages: StagesConfig
     fingerprint: str
     seed: int = 0
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "source/relpath" -> file identity (engine.inputs)
 
     @property
     def docs_schema(self) -> pa.Schema:
@@ -71,6 +72,7 @@ class _LazyParquet:
         self.tmp: Path | None = None
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
+        self.row_groups: list[int] = []  # rows per write: enough to rewrite the same bytes (dedup's undo)
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -81,6 +83,7 @@ class _LazyParquet:
             self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
         self.writer.write_table(conform(table, self.schema))
         self.rows += table.num_rows
+        self.row_groups.append(table.num_rows)
 
     def close(self) -> str | None:
         if self.writer is None:
@@ -200,6 +203,7 @@ def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
         "source": part.source,
         "file": part.relpath,
         "range": None if part.start is None else [part.start, part.end],
+        "input": ctx.inputs.get(f"{part.source}/{part.relpath}"),
         "fingerprint": ctx.fingerprint,
         "records": records,
         "raw_bytes": raw_bytes,
@@ -209,6 +213,7 @@ def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
         "stages": stats.to_json(),
         "outputs": [os.path.relpath(p, run.root) for p in (docs_w.close(), rej_w.close(), quar_w.close()) if p],
         "seconds": {k: round(v, 6) for k, v in stats.seconds.items()},
+        "docs_row_groups": docs_w.row_groups,
     }
     Ledger(run.ledger(DOCUMENTS_PHASE) / source.id).mark_done(part.slug, entry)
     return entry
@@ -221,6 +226,7 @@ def run_part_safely(part: Part, ctx: RunContext) -> dict[str, Any]:
         return process_part(part, ctx)
     except UserError as e:
         return {"part": part.key, "error": str(e), "retryable": False}
+
 
 
 def task_resources(stages: list[Stage]) -> Resources:

@@ -33,7 +33,7 @@ PAIRS = [("ca", "es"), ("gl", "pt"), ("gl", "es"), ("pt", "es"), ("no", "nn"), (
          ("hr", "sr"), ("hr", "bs"), ("sr", "bs")]
 
 
-def _stage(second: bool, close: bool = True) -> Langid:
+def _stage(second: bool = False, close: bool = True) -> Langid:
     cfg = LangidConfig(second_model="cld3" if second else "none", close_models=LangidConfig().close_models if close else [])
     stage = Langid(cfg)
     stage.use_model(load_model(cfg.model), load_second("cld3") if second else None, [load_close(n) for n in cfg.close_models])
@@ -87,11 +87,11 @@ def run(console: Console | None = None, split: str = "test") -> dict[str, Any]:
     console = console or Console()
     docs, close_docs = build(split), build_close(split)
     close_langs = [lang for group in CLOSE_GROUPS for lang in group]
-    both, no_cld3, alone = _stage(True), _stage(False), _stage(False, close=False)
+    both, with_cld3, alone = _stage(), _stage(second=True), _stage(close=False)
     result: dict[str, Any] = {"split": split, "model": both.model.path, "modes": {}}
     modes = {}
-    for name, stage in (("stage (fastText + close-language models + CLD3, line vote)", both),
-                        ("fastText + close-language models, no CLD3, line vote", no_cld3), ("fastText alone, line vote", alone)):
+    for name, stage in (("stage (fastText + close-language models, line vote)", both),
+                        ("stage with CLD3 added (second_model: cld3)", with_cld3), ("fastText alone, line vote", alone)):
         pred, share = label(stage, docs, TARGET_LANGUAGES)
         close_pred, _ = label(stage, close_docs, TARGET_LANGUAGES)
         modes[name] = (pred, share, close_pred)

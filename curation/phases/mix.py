@@ -122,13 +122,32 @@ def load_shards(run_dir: Path) -> tuple[list[Shard], dict[str, Any]]:
     """The shards of a run, from shards/manifest.json (written by the shards phase)."""
     path = RunDir(run_dir).shards_manifest
     if not path.is_file():
-        raise UserError(f"{path}: no shard manifest; the run has no shards yet (its pipeline needs a `tokenizer:`)")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    shards = [
-        Shard(s["name"], f"shards/{s['name']}", s["language"], s["source"], s["split"], int(s["documents"]), int(s["tokens"]))
-        for s in manifest["shards"]
-    ]
+        raise UserError(f"{path}: {_why_no_manifest(run_dir)}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e}); rerun `curate run` to rebuild the shards") from None
+    entries = manifest.get("shards") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        raise UserError(f"{path}: not a shard manifest (no 'shards' list); rerun `curate run` to rebuild the shards")
+    shards = []
+    for i, s in enumerate(entries):
+        try:
+            shards.append(Shard(s["name"], f"shards/{s['name']}", s["language"], s["source"], s["split"], int(s["documents"]), int(s["tokens"])))
+        except (KeyError, TypeError, ValueError) as e:
+            raise UserError(f"{path}: shard #{i + 1}: missing or invalid field {e}; rerun `curate run` to rebuild the shards") from None
     return shards, manifest
+
+
+def _why_no_manifest(run_dir: Path) -> str:
+    """A missing manifest: deleted from finished shards, or never written (no tokenizer, unfinished)."""
+    try:
+        status = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["stages"]["shards"]["status"]
+    except (OSError, ValueError, KeyError, TypeError):
+        status = None
+    if status == "done":
+        return "missing, although the shards phase finished (deleted?); rerun `curate run` to rebuild the shards"
+    return "no shard manifest: the run has no shards yet (its pipeline needs a `tokenizer:`, or its shards phase has not finished)"
 
 
 def training_phases(run_dir: Path) -> dict[str, list[str]]:
@@ -297,6 +316,9 @@ class MixPhase(Phase):
 
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.mixture is not None and ctx.run.shards_manifest.is_file()
+
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [run.blend]  # every blend names the shards, which are made again
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         base = Path(ctx.pipeline.path).resolve().parent if ctx.pipeline.path else None

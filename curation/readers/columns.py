@@ -21,6 +21,8 @@ from curation.config.row_filter import RowFilter
 from curation.core.schema import DOCUMENT_SCHEMA
 
 READ_STAGE = "read"
+# A text Python's str.strip() would leave empty (the per-record mapper's test): str.isspace()'s characters.
+PY_BLANK = r"^[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]*$"
 SOURCE_FILTER = "source_filter"  # reason of records a source's `filter:` leaves out
 REJECTED_READ_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + [pa.field("stage", pa.string(), nullable=False), pa.field("reason", pa.string(), nullable=False)])
 
@@ -143,7 +145,7 @@ class ColumnMapper:
             ],
             schema=DOCUMENT_SCHEMA,
         )
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0)
+        empty = pc.match_substring_regex(text, PY_BLANK)
         if self.filter is None and not pc.any(empty).as_py():
             return docs, REJECTED_READ_SCHEMA.empty_table()
         # The reason of each rejected row, as the per-record mapper gives it: the source's filter first.

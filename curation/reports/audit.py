@@ -23,7 +23,8 @@ from curation.config.manifest import bundled_manifest_path
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir
 from curation.core.yamlfile import load as load_yaml
-from curation.formats.indexed import IndexedReader, bin_path, idx_path
+from curation.formats.indexed import bin_path, idx_path
+from curation.reports.shard_checks import check_entry, check_index, check_totals, unlisted
 from curation.phases.mix import (
     Mixture,
     compute_blend,
@@ -81,21 +82,17 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
     by_shard = []
     tokens_by = defaultdict(lambda: defaultdict(int))  # (source, language) -> split -> tokens
     docs_by = defaultdict(lambda: defaultdict(int))
+    manifest_path = run_dir / "shards" / "manifest.json"
+    problems.extend(check_totals(manifest, manifest_path))
+    problems.extend(unlisted(run_dir / "shards", manifest))
     for entry, shard in zip(manifest["shards"], shards):
         prefix = run_dir / shard.prefix
-        try:
-            reader = IndexedReader(prefix)
-        except UserError as e:
-            problems.append(f"shard {shard.name}: {e}")
+        shape, found = check_index(prefix, shard.name)
+        problems.extend(found)
+        if shape is None:
             continue
-        except (OSError, ValueError) as e:
-            problems.append(f"shard {shard.name}: unreadable ({e})")
-            continue
-        tokens, docs = int(reader.lengths.sum(dtype="int64")), len(reader)
-        if tokens != shard.tokens or docs != shard.documents:
-            problems.append(f"shard {shard.name}: the .idx holds {docs} documents / {tokens} tokens, the manifest says {shard.documents} / {shard.tokens}")
-        if entry.get("dtype") and reader.dtype.name != entry["dtype"]:
-            problems.append(f"shard {shard.name}: dtype {reader.dtype.name} in the .idx, {entry['dtype']} in the manifest")
+        problems.extend(check_entry(entry, shape, prefix))
+        tokens, docs = shape.tokens, shape.documents
         if verify_checksums:
             for kind, path in (("bin", bin_path(prefix)), ("idx", idx_path(prefix))):
                 want = entry.get(f"{kind}_sha256")
@@ -108,7 +105,7 @@ def audit_run(run_dir: str | Path, mixture: Mixture | None = None, verify_checks
                     problems.append(f"shard {shard.name}: {path.name} does not match its sha256 in the manifest")
         tokens_by[(shard.source, shard.language)][shard.split] += tokens
         docs_by[(shard.source, shard.language)][shard.split] += docs
-        by_shard.append({"shard": shard.name, "language": shard.language, "source": shard.source, "split": shard.split, "documents": docs, "tokens": tokens, "dtype": reader.dtype.name})
+        by_shard.append({"shard": shard.name, "language": shard.language, "source": shard.source, "split": shard.split, "documents": docs, "tokens": tokens, "dtype": shape.dtype.name})
 
     # Cross-check: the shards phase's own tallies, and the documents on disk.
     stats_path = RunDir(run_dir).token_stats

@@ -66,10 +66,21 @@ def test_cli_validate_good_files(tmp_path):
     r = curate("sources", "validate", str(good))
     assert r.returncode == 0, r.stderr
     assert "2 sources OK" in r.stdout
-    pipe = write(tmp_path, "p.yaml", "name: p\nsources:\n  - use: hplt-es\n  - use: eurlex\n")
+    pipe = write(tmp_path, "p.yaml", "name: p\nsources:\n  - use: hplt-es\n    location: sample://hplt/es/*.jsonl\n    format: jsonl\n  - use: eurlex\n    location: sample://eurlex/*.jsonl.gz\n")
     r = curate("sources", "validate", str(pipe))
     assert r.returncode == 0, r.stderr
-    assert "pipeline 'p' OK (2 sources)" in r.stdout
+    assert "pipeline 'p' OK (2 sources, 8 parts)" in r.stdout
+
+
+def test_cli_validate_checks_locations_and_the_mixture_with_their_lines(tmp_path):
+    """What `curate run` would refuse, `sources validate` refuses too, at the line to fix."""
+    text = "name: p\nsources:\n  - use: eurlex\n    location: sample://eurlex/*.jsonl.gz\n  - use: hplt-es\nmixture: demo\n"
+    pipe = write(tmp_path, "p.yaml", text)
+    r = curate("sources", "validate", str(pipe))
+    assert r.returncode == 2 and r.stderr.splitlines() == [f"error: {pipe}:5: source 'hplt-es': field 'location': no files match /data/raw/hplt-es/*.jsonl.zst"], r.stderr
+    pipe.write_text(text.replace("  - use: hplt-es\n", "").replace("mixture: demo", "mixture: dmeo"))
+    r = curate("sources", "validate", str(pipe))
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and r.stderr.startswith(f"error: {pipe}:5: field 'mixture': dmeo: no such mixture file"), r.stderr
 
 
 # --- `curate sources list / show` -----------------------------------------------------------------

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import token_docs
 from curation.reports.audit import audit_run
 from curation.core.errors import UserError
-from curation.formats.indexed import IndexedWriter
 from curation.phases.mix import Shard, compute_blend, load_mixture, mix_run, resolve_mixture, shares
 
 FACTORS = {"es": 2.0, "ca": 2.0, "gl": 2.0, "eu": 2.0, "en": 0.5, "code": 0.5}
@@ -58,50 +58,6 @@ def test_268t_recipe_reproduces_the_factor_rule_exactly() -> None:
     # the base mix keeps OSCAR English and has no FineWeb-Edu
     base = compute_blend(load_mixture(resolve_mixture("salamandra-2.4T")), shards, phases)
     assert {e.shard.source for e in base["train"] if e.shard.language == "en"} == {"colossal-oscar"}
-
-
-def _write_run(root: Path, shards: dict[str, list[list[int]]], vocab: int = 1000) -> Path:
-    """A minimal run directory with real shards, manifest, token stats and docs (what the phases write)."""
-    run = root / "runs" / "r"
-    entries, stats, docs = [], {}, {}
-    for name, documents in shards.items():
-        lang, rest = name.split("/")
-        source = rest.split("_")[0].rsplit("-", 1)[0] if rest.split("_")[0][-1].isdigit() else rest.split("_")[0]
-        split = rest.split("_")[-3]
-        w = IndexedWriter(run / "shards" / name, np.uint16 if vocab < 65500 else np.int32)
-        for d in documents:
-            w.add_document(np.asarray(d))
-        info = w.finalize()
-        entries.append({"name": name, "language": lang, "source": source, "split": split, "documents": info.documents, "tokens": info.tokens,
-                        "dtype": info.dtype, "bin_sha256": info.bin_sha256, "idx_sha256": info.idx_sha256})
-        cell = stats.setdefault(source, {}).setdefault(lang, {"documents": 0, "tokens": 0})
-        cell["documents"] += info.documents
-        cell["tokens"] += info.tokens
-        docs.setdefault(source, []).extend([lang] * info.documents)
-    (run / "shards" / "manifest.json").write_text(json.dumps({"shards": entries}))
-    (run / "stats").mkdir(parents=True)
-    (run / "stats" / "tokens.json").write_text(json.dumps({"sources": stats}))
-    for source, langs in docs.items():
-        (run / "docs" / source).mkdir(parents=True)
-        pq.write_table(pa.table({"language": langs}), run / "docs" / source / "part.parquet")
-    (run / "run.json").write_text(json.dumps({"sources": [{"id": s, "phases": ["fineweb-2.68T"]} for s in docs]}))
-    return run
-
-
-def _docs(n: int, seed: int, lo: int = 20, hi: int = 60) -> list[list[int]]:
-    rng = np.random.default_rng(seed)
-    return [list(rng.integers(5, 999, rng.integers(lo, hi))) + [2] for _ in range(n)]
-
-
-@pytest.fixture
-def small_run(tmp_path: Path) -> Path:
-    return _write_run(tmp_path, {
-        "es/colossal-oscar_train_text_document": _docs(300, 1),
-        "es/colossal-oscar_valid_text_document": _docs(5, 2),
-        "ca/catalog_train_text_document": _docs(60, 3),
-        "en/fineweb-edu_train_text_document": _docs(200, 4),
-        "code/starcoder_train_text_document": _docs(80, 5),
-    })
 
 
 def test_blend_files(small_run: Path) -> None:

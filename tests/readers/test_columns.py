@@ -125,3 +125,10 @@ def test_integers_beyond_int64_keep_their_digits(tmp_path):
     r = read_all(make_source("jsonl", path, fields=FieldMap(id="id", metadata=["h"])))
     assert [d["id"] for d in r.docs] == ["18446744073709551615", "7"]
     assert [json.loads(d["metadata"])["h"] for d in r.docs] == [9223372036854775808, 1.5]
+
+
+def test_blank_texts_are_the_ones_python_strips_to_nothing(tmp_path):
+    texts = ["\u3000\u2003\n", "\x1c\x1d ", "\u200b", "\ufeff", " a ", "\xa0"]  # zero-width space and BOM are not blank
+    fast, slow, _ = both_ways(tmp_path, [{"text": t} for t in texts], FieldMap())
+    assert fast == slow
+    assert {d["text"]: d.get("reason") for d in fast} == {t: "empty_text" if not t.strip() else None for t in texts}

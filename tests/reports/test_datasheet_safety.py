@@ -76,7 +76,7 @@ def test_stats_and_datasheet_report_each_stage(corpus: Path):
     text = (root / "datasheet" / "DATASHEET.md").read_text()
     assert "ran in mode\n`label`" in text or "ran in mode `label`" in text
     assert "| `es-docs` |" in text and "iban" in text
-    assert "`es-docs`: `licence != 'nc'`: 1 rows left out." in text
+    assert "`es-docs`: `licence != 'nc'`: 1 row left out." in text
     assert "blocklist:adult 1" in text
     assert "| `gpl3` |" in text
     assert "Personal identifiers the `pii` stage found were replaced by tags" in text

@@ -100,3 +100,46 @@ def test_stage_without_close_models_matches_fasttext_alone() -> None:
     gl = load_model(None).labels.index("gl")
     # lid.176 alone misses many of these Galician strings; the discriminator recovers most of them
     assert (with_disc == gl).mean() >= (without == gl).mean() + 0.2
+
+
+def test_document_prior_cannot_overrule_a_clear_line() -> None:
+    """A long Galician string among Spanish ones keeps its label: the document's verdict (Spanish) is a
+    floored prior, outweighed by the line's own; the Spanish lines stay Spanish."""
+    stage = _stage(close_models=["ibero"], close_model_doc_weight=1.0)  # a strong prior, still floored
+    disc, own, cols = stage.discriminators[0]
+    labels = stage.model.labels
+    with np.load(disc.path) as z:
+        pairs = list(zip([str(t) for t in z["heldout_text"]], [str(g) for g in z["heldout_label"]]))
+    spanish = [t for t, g in pairs if g == "es" and len(t) > 60][:8]
+    galician = next(t for t, g in pairs if g == "gl" and len(t) > 60 and {"dunha", "unha", "dun", "non"} & set(t.split()))
+    lines = spanish + [galician]
+    probs = np.full((len(lines), len(labels)), 1e-4, np.float32)
+    probs[:, [labels.index("es"), labels.index("gl"), labels.index("pt")]] = [0.6, 0.2, 0.1]
+    stage._resplit(disc, own, cols, [t.split() for t in lines], probs, np.zeros(len(lines), np.int64))
+    got = [labels[i] for i in probs.argmax(axis=1)]
+    assert got[-1] == "gl" and got[:-1].count("es") >= len(spanish) - 1
+
+
+def test_unsure_lines_are_claimed_only_when_the_model_says_they_are_in_the_group() -> None:
+    """A line fastText spreads over other languages (best < close_model_unsure, group < close_model_from):
+    real Basque is claimed for Basque; a real line of another language ("other" in the held-out slice)
+    keeps a label outside the group. Lines fastText is sure of are not touched."""
+    stage = _stage(close_models=["ibero"])
+    disc, own, cols = stage.discriminators[0]
+    labels = stage.model.labels
+    with np.load(disc.path) as z:
+        pairs = list(zip([str(t) for t in z["heldout_text"]], [str(g) for g in z["heldout_label"]]))
+    basque = [t for t, g in pairs if g == "eu" and len(t) > 30][:10]
+    other = [t for t, g in pairs if g == "other" and len(t) > 30][:10]
+    lines = basque + other + basque[:1]
+    probs = np.full((len(lines), len(labels)), 1e-4, np.float32)
+    probs[:, [labels.index("en"), labels.index("de"), labels.index("it"), labels.index("eu")]] = [0.3, 0.25, 0.2, 0.05]
+    probs[-1, [labels.index("en"), labels.index("eu")]] = [0.9, 0.05]  # fastText sure: untouched
+    probs /= probs.sum(axis=1, keepdims=True)
+    before = probs.copy()
+    stage._resplit(disc, own, cols, [t.split() for t in lines], probs, np.arange(len(lines)))
+    got = [labels[i] for i in probs.argmax(axis=1)]
+    assert got[:10].count("eu") >= 9
+    assert sum(g not in disc.labels for g in got[10:20]) >= 8
+    assert np.array_equal(probs[-1], before[-1])
+    assert np.allclose(probs.sum(axis=1), before.sum(axis=1), rtol=1e-4)

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Callable
 
 from curation.core.errors import RunFailed
 from curation.core.resources import Resources
-from curation.core.rundir import write_json
+from curation.core.rundir import RunDir, write_json
+from curation.core.schema import documents_schema
 from curation.engine.executor import ensure_ray, run_pending
 from curation.engine.ledger import Ledger
-from curation.engine.phase import Phase, PhaseContext
+from curation.engine.phase import Phase, PhaseContext, remove
+from curation.phases.dedup.undo import undo_dedup
 from curation.phases.dedup.plan import (
     MAX_ROUNDS,
     PHASE,
@@ -68,6 +71,18 @@ class DedupPhase(Phase):
 
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.stages.dedup.enabled
+
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [run.dedup, run.dedup_stats]
+
+    def reset(self, ctx: PhaseContext) -> list[str]:
+        """Dedup rewrote the docs parts: give them back before it starts over (see undo.py)."""
+        remove(ctx.run.ledger(PHASE))
+        stages = ctx.pipeline.pipeline.stages
+        redo = undo_dedup(ctx.run, documents_schema(stages.stage_columns()), stages.read.rejected == "ids", ctx.log)
+        for path in self.outputs(ctx.run):
+            remove(path)
+        return redo
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         run = ctx.run

@@ -159,6 +159,9 @@ class ShardsPhase(Phase):
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.tokenizer is not None and _config(ctx).enabled
 
+    def outputs(self, run: RunDir) -> list[Path]:
+        return [run.shards, run.work(PHASE), run.token_stats]
+
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         rp = ctx.pipeline
         return build_shards(

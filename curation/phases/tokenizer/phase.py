@@ -19,7 +19,7 @@ from typing import Any, Callable
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir, write_atomic, write_json
 from curation.engine.ledger import Ledger
-from curation.engine.phase import Phase, PhaseContext
+from curation.engine.phase import Phase, PhaseContext, remove
 from curation.phases.tokenizer.config import TokenizerConfig, TrainConfig
 from curation.phases.tokenizer.hf import export_hf
 from curation.phases.tokenizer.tokenizer_json import NotConvertible, tokenizer_json
@@ -151,6 +151,20 @@ class TokenizerPhase(Phase):
 
     def enabled(self, ctx: PhaseContext) -> bool:
         return ctx.pipeline.pipeline.tokenizer is not None
+
+    def reset(self, ctx: PhaseContext) -> list[str]:
+        """A tokenizer trained by the pipeline is trained again on the changed documents; a given
+        `.model` does not depend on them, and one made by `curate tokenizer train` (the user's explicit
+        choice, with its own options) is kept, with a message."""
+        remove(ctx.run.ledger(PHASE) / "sample")
+        remove(ctx.run.work(PHASE))
+        previous = current_tokenizer(ctx.run)
+        if previous is None or previous.get("source") == "trained" and previous.get("origin") != "cli":
+            remove(ctx.run.ledger(PHASE))
+            remove(tokenizer_dir(ctx.run))
+        elif previous.get("origin") == "cli":
+            ctx.log(f"tokenizer: keeping {model_path(ctx.run)}, trained by `curate tokenizer train` on the previous inputs; rerun that command to train it on the changed ones")
+        return []
 
     def run(self, ctx: PhaseContext) -> dict[str, Any]:
         rp = ctx.pipeline

@@ -7,7 +7,8 @@ of exactly those languages (Debian's gettext catalogues, packages disjoint from 
 tools/langid_close_models.py), separates them far better, and hashing n-grams of the whole batch in
 NumPy costs a few microseconds per line (CLD3, asked per line, cost most of the stage's time).
 
-A model file (.npz) holds `labels` (the group), `weights` (buckets x labels, int8: each bucket's
+A model file (.npz) holds `labels` (the group; the Iberian model also has "other": lines of other
+languages, so that it can say whether a line is in the group at all), `weights` (buckets x labels, int8: each bucket's
 per-label log-probability minus its mean over the labels, quantized with `scale`), `orders` (n-gram
 lengths), `bits` (log2 of the number of buckets), and a held-out slice (`heldout_text`,
 `heldout_label`: catalogues not used for training) that the tests score.

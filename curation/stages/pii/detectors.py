@@ -51,7 +51,12 @@ NIF_ENTITY = re.compile(r"([ABCDEFGHJNPQRSUVW])(?<!" + _BAD + r"[ABCDEFGHJNPQRSU
 NIF_PERSON = re.compile(r"([KLM])(?<!" + _BAD + r"[KLM])[ -]?(\d{7})[ -]?([A-Z])" + _NOT_BEFORE)
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = re.compile(r"\d(?<![\w.-]\d)\d{0,2}(?:\.\d{1,3}){3}(?![\w-]|\.\d)")  # octets checked by ipaddress
-IPV6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|" + r"\.".join([_OCTET] * 4) + r"))(?![\w:]|\.\d)")
+# 2 to 7 groups and a colon each, then a last group or a dotted quad; the first character is matched
+# before the look-behind so that the engine skips ahead to candidates.
+IPV6 = re.compile(
+    r"([0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])(?:(?<=:)|[0-9A-Fa-f]{0,3}:)(?:[0-9A-Fa-f]{0,4}:){1,6}"
+    r"(?:[0-9A-Fa-f]{0,4}|" + r"\.".join([_OCTET] * 4) + r"))(?![\w:]|\.\d)"
+)
 # Phone numbers. International: + or 00, a country code, then digit groups. National: the written
 # forms of each region's numbering plan (grouping included), so that a run of digits is not taken for
 # a phone because it happens to be valid somewhere. Every candidate is then checked against the

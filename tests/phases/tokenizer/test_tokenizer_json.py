@@ -104,3 +104,11 @@ def test_a_unigram_model_is_refused_in_one_line(debian_texts, tmp_path) -> None:
     (tmp_path / "uni.model").write_bytes(model)  # given as the pipeline's `tokenizer: {model: ...}`
     with pytest.raises(UserError, match=r"p\.yaml: field 'tokenizer\.model': .*uni\.model: no Hugging Face tokenizer\.json .*UNIGRAM"):
         load_model_file(tmp_path / "uni.model", "p.yaml")
+
+
+def test_a_user_defined_piece_that_merges_cannot_rebuild_is_refused(debian_texts) -> None:
+    # Salamandra's instruct tokenizer makes <|im_start|> user-defined (langtech_tokenizers
+    # changes_configs/salamandra_instructed.yml); no merges lead to it from its characters.
+    model = _default_model(debian_texts, model_type="bpe", byte_fallback=True, user_defined_symbols=["<|im_start|>"])
+    with pytest.raises(NotConvertible, match=r"user-defined piece '<\|im_start\|>'"):
+        tokenizer_json(model)
