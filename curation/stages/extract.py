@@ -13,9 +13,11 @@ from typing import Literal
 import orjson
 import pyarrow as pa
 import trafilatura
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction, fromstring
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
-from trafilatura.utils import load_html
+from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
 from curation.config.base import StageConfig, Strict
 from curation.config.manifest import Source
@@ -53,6 +55,47 @@ class ExtractConfig(StageConfig):
     trafilatura: TrafilaturaOptions = TrafilaturaOptions()
     resiliparse: ResiliparseOptions = ResiliparseOptions()
     min_chars: int = 1  # fewer extracted characters -> dropped with reason "no_text"
+
+
+def _fast_lookup_parser() -> etree.HTMLParser:
+    """trafilatura's HTML parser (same options), with lxml's C-level element class lookup: every element is
+    an HtmlElement. lxml.html's own lookup is a Python call per element proxy (1.6 million calls on 400
+    pages, ~7% of trafilatura's time); it only adds form-specific classes (FormElement, InputElement...)
+    that trafilatura does not use, so the extracted text is the same (checked on 3,922 real pages)."""
+    parser = etree.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
+    return parser
+
+
+_PARSER = _fast_lookup_parser()
+
+
+def load_html(html: str | bytes) -> HtmlElement | None:
+    """trafilatura.utils.load_html (trafilatura 2.x) for str/bytes, step by step, with the parser above."""
+    html = decode_file(html)
+    beginning = html[:50].lower()
+    dubious = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    tree, parsed_bytes = None, False
+    try:
+        tree = fromstring(html, parser=_PARSER)
+    except ValueError:  # a str with an encoding declaration: lxml wants bytes
+        tree, parsed_bytes = _parse_bytes(html), True
+    except Exception:  # noqa: BLE001 -- as trafilatura: any other lxml failure gets the bytes pass below
+        tree = None
+    if (tree is None or len(tree) < 1) and not parsed_bytes:
+        tree = _parse_bytes(html)
+    if tree is not None and dubious and len(tree) < 2:  # not HTML at all
+        return None
+    return tree
+
+
+def _parse_bytes(html: str) -> HtmlElement | None:
+    try:
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=_PARSER)
+    except Exception:  # noqa: BLE001 -- as trafilatura.utils.fromstring_bytes: unparsable means no tree
+        return None
 
 
 def trafilatura_extract(html: str, url: str | None, opts: TrafilaturaOptions) -> tuple[str, str | None]:

@@ -10,7 +10,12 @@ from pydantic import ValidationError
 
 from curation.config.manifest import Source
 from curation.core.schema import DOCUMENT_SCHEMA
-from curation.stages.extract import Extract, ExtractConfig, TrafilaturaOptions, trafilatura_extract
+import trafilatura
+import trafilatura.utils
+from lxml.html import HtmlElement
+
+from curation.core.errors import UserError
+from curation.stages.extract import Extract, ExtractConfig, TrafilaturaOptions, load_html, trafilatura_extract
 
 ARTICLE = (
     "<html><head><title>Noticias</title></head><body><article><p>"
@@ -96,3 +101,43 @@ def test_engine_options_are_checked():
     for bad in ({"engine": "lynx"}, {"trafilatura": {"favour_precision": True}}):
         with pytest.raises(ValidationError):
             ExtractConfig.model_validate(bad)
+
+
+def _trafilatura_own_parse(html: str) -> tuple[str, str | None]:
+    """The extraction as trafilatura parses the page itself (lxml.html's element classes)."""
+    tree = trafilatura.utils.load_html(html)
+    opts = TrafilaturaOptions()
+    doc = trafilatura.bare_extraction(tree, url=None, with_metadata=False, include_formatting=False, **opts.model_dump())
+    return (doc.text if doc is not None else None) or "", " ".join(tree.findtext(".//title").split()) or None
+
+
+def _real_pages(limit: int = 40) -> list[str]:
+    """HTML manuals installed under /usr/share/doc (Debian packages' documentation), if any."""
+    from curation.bench._pages import find_pages
+
+    try:
+        return [html.decode("utf-8", "replace") for _, html in find_pages(None, limit)]
+    except UserError:
+        return []
+
+
+def test_own_parser_gives_trafilaturas_text_on_real_pages():
+    # the C-level class lookup must not change what trafilatura extracts
+    pages = _real_pages() or [BOILERPLATE_PAGE, ARTICLE]
+    for html in pages:
+        ours = trafilatura_extract(html, None, TrafilaturaOptions())
+        assert ours == _trafilatura_own_parse(html)
+
+
+def test_own_parser_elements_are_html_elements_and_non_html_is_rejected():
+    tree = load_html(BOILERPLATE_PAGE.encode())
+    assert all(isinstance(e, HtmlElement) for e in tree.iter() if isinstance(e.tag, str))
+    assert tree.findtext(".//title") == "La receta de la paella valenciana"
+    # a str declaring its encoding is parsed from bytes (lxml refuses it as str), as trafilatura does
+    declared = '<?xml version="1.0" encoding="utf-8"?>' + BOILERPLATE_PAGE
+    assert trafilatura_extract(declared, None, TrafilaturaOptions())[1] == "La receta de la paella valenciana"
+    # what trafilatura's load_html rejects, ours rejects (empty input, text that is not HTML, a lone fragment)
+    for not_html in ("", "   ", "plain text only", "<p>x</p>"):
+        assert trafilatura.utils.load_html(not_html) is None
+        assert load_html(not_html) is None
+        assert trafilatura_extract(not_html, None, TrafilaturaOptions()) == ("", None)
