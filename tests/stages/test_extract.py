@@ -6,16 +6,21 @@ import json
 
 import pyarrow as pa
 import pytest
-from pydantic import ValidationError
-
-from curation.config.manifest import Source
-from curation.core.schema import DOCUMENT_SCHEMA
 import trafilatura
 import trafilatura.utils
 from lxml.html import HtmlElement
+from pydantic import ValidationError
 
+from curation.config.manifest import Source
 from curation.core.errors import UserError
-from curation.stages.extract import Extract, ExtractConfig, TrafilaturaOptions, load_html, trafilatura_extract
+from curation.core.schema import DOCUMENT_SCHEMA
+from curation.stages.extract import (
+    Extract,
+    ExtractConfig,
+    TrafilaturaOptions,
+    load_html,
+    trafilatura_extract,
+)
 
 ARTICLE = (
     "<html><head><title>Noticias</title></head><body><article><p>"
