@@ -16,11 +16,12 @@ lengths), `bits` (log2 of the number of buckets), and a held-out slice (`heldout
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from curation.core.errors import UserError
 
@@ -66,6 +67,7 @@ class CloseModel:
     orders: tuple[int, ...]
     bits: int
     path: str = ""
+    _dense: np.ndarray | None = field(default=None, repr=False, compare=False)  # weights as float32, on first use
 
     @classmethod
     def load(cls, path: str | Path) -> "CloseModel":
@@ -79,24 +81,21 @@ class CloseModel:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Summed log-likelihood ratios (texts, labels): the naive Bayes scores before normalisation."""
-        out = np.zeros((len(texts), len(self.labels)), np.float32)
+        n = len(texts)
+        total = np.zeros((n, len(self.labels)), np.float32)
         if not texts:
-            return out
-        total = np.zeros((len(texts), len(self.labels)), np.int32)
-        docs = np.arange(len(texts))
+            return total
+        if self._dense is None:  # float32 holds every sum of int8 weights over a line exactly (< 2**24)
+            self._dense = self.weights.astype(np.float32)
+        bounds = np.arange(n + 1)
         for b, d in ngram_buckets(texts, self.orders, self.bits):
-            if not len(b):
-                continue
-            # n-grams come in text order: each text's are one run, summed by reduceat (exact, in int32); a
-            # text without any n-gram of this length gets reduceat's stray row, masked out
-            starts = np.searchsorted(d, docs)
-            ends = np.append(starts[1:], len(b))
-            sums = np.add.reduceat(self.weights[b], np.minimum(starts, len(b) - 1), axis=0, dtype=np.int32)
-            sums[ends == starts] = 0
-            total += sums
-        out = total.astype(np.float32)
-        out *= np.float32(self.scale)
-        return out
+            # n-grams come in text order: as a sparse (texts x buckets) count matrix, one product sums each
+            # text's bucket weights in C, without gathering a row per n-gram first
+            indptr = np.searchsorted(d, bounds)
+            counts = sp.csr_matrix((np.ones(len(b), np.float32), b, indptr), shape=(n, len(self._dense)))
+            total += counts @ self._dense
+        total *= np.float32(self.scale)
+        return total
 
     def log_probs(self, texts: list[str]) -> np.ndarray:
         return log_softmax(self.scores(texts))

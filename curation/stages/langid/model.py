@@ -20,10 +20,11 @@ import re
 import struct
 from dataclasses import dataclass
 from importlib import resources
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from curation.core.errors import UserError
 from curation.stages.langid.labels import normalize_label
@@ -228,15 +229,17 @@ class LanguageModel:
     def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
         line_tokens, line_doc, line_chars = _segments(texts, unit)
         n_docs, n_lines = len(texts), len(line_tokens)
-        flat = list(chain.from_iterable(line_tokens))
-        ids = self.rows.lookup(flat)
-        vec, cnt = self.rows.vectors[ids], self.rows.counts[ids]
+        ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
         lens = np.fromiter(map(len, line_tokens), np.int64, n_lines)
-        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if n_lines else lens
+        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         line_doc_arr = np.asarray(line_doc, np.int64)
         dim = self.rows.dim
-        line_sum = np.add.reduceat(vec, starts, axis=0) if n_lines else np.zeros((0, dim))
-        line_cnt = np.add.reduceat(cnt, starts) if n_lines else np.zeros(0, np.int64)
+        # Each line's sum of its tokens' cached rows, as a sparse (lines x cached tokens) product: summed in
+        # C in token order (the same additions, in the same order, as a reduceat over the gathered rows)
+        # without gathering a row per token first.
+        tokens = sp.csr_matrix((np.ones(len(ids)), ids, indptr), shape=(n_lines, len(self.rows.vectors)))
+        line_sum = tokens @ self.rows.vectors if n_lines else np.zeros((0, dim))
+        line_cnt = np.add.reduceat(self.rows.counts[ids], indptr[:-1]) if n_lines else np.zeros(0, np.int64)
         # Each line read on its own ends with one end-of-line token; the whole document has just one.
         doc_sum = np.zeros((n_docs, dim))
         doc_cnt = np.zeros(n_docs, np.int64)
@@ -280,19 +283,25 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray,
     if unit == "paragraph":
         return _paragraphs(texts)
     # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
-    lines: list[str] = []
-    tokens: list[list[str]] = []
-    per_doc: list[int] = []
-    for text in texts:
-        split = text.split("\n")
-        lines += split
-        tokens += _tokens(text) if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text or _LABEL_PREFIX in text \
-            else map(str.split, split)
-        per_doc.append(len(split))
-    keep = np.flatnonzero(np.fromiter(map(len, tokens), np.int64, len(tokens)))
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[keep]
-    chars = np.fromiter(map(len, map(str.strip, lines)), np.int64, len(lines))[keep]
-    return [tokens[i] for i in keep.tolist()], doc, chars
+    joined = "\n".join(texts)
+    lines = joined.split("\n")
+    per_doc = [text.count("\n") + 1 for text in texts]
+    tokens = list(map(str.split, lines))
+    if _needs_exact_split(joined):  # rare: such documents' lines are split again, the exact way
+        start = 0
+        for text, count in zip(texts, per_doc):
+            if _needs_exact_split(text):
+                tokens[start:start + count] = _tokens(text)
+            start += count
+    lens = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    nonempty = lens > 0
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
+    chars = np.fromiter(map(len, map(str.strip, compress(lines, nonempty))), np.int64, int(nonempty.sum()))
+    return list(compress(tokens, nonempty)), doc, chars
+
+
+def _needs_exact_split(text: str) -> bool:
+    return bool(_NON_FASTTEXT_SPACE.search(text)) or "\x00" in text or _LABEL_PREFIX in text
 
 
 def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
