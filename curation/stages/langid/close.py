@@ -35,13 +35,15 @@ def bundled_close_path(name: str) -> Path:
 
 
 def ngram_buckets(texts: list[str], orders: tuple[int, ...], bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per n in `orders`: (bucket, text index) of every character n-gram of every text (lower-cased, one
-    space added at each end so that word starts and ends count), in text order."""
-    joined = "\x00".join(f" {t.lower()} " for t in texts)
-    cp = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
-    sep = cp == 0
-    owner = np.cumsum(sep)  # text index of each position (a separator counts for the next text)
-    seps = np.concatenate([[0], owner])  # separators before each position
+    """Per n in `orders`: the bucket of every character n-gram of every text (lower-cased, one space added
+    at each end so that word starts and ends count), in text order, and where each text's n-grams start
+    (texts + 1 offsets: text i's are bucket[offsets[i]:offsets[i + 1]])."""
+    padded = [f" {t.lower()} " for t in texts]
+    lengths = np.fromiter(map(len, padded), np.int64, len(padded))
+    cp = np.frombuffer("\x00".join(padded).encode("utf-32-le"), np.uint32)
+    is_sep = np.zeros(len(cp), bool)  # where the joins are (a NUL inside a text is just a character)
+    is_sep[np.cumsum(lengths + 1)[:-1] - 1] = True
+    seps = np.concatenate([[0], np.cumsum(is_sep)])  # separators before each position
     shift = np.uint32(32 - bits)
     out = []
     h = np.zeros(len(cp), np.uint32)
@@ -53,7 +55,8 @@ def ngram_buckets(texts: list[str], orders: tuple[int, ...], bits: int) -> list[
             h = h[:m] * _PRIME + cp[n - 1:n - 1 + m]  # the n-gram at each position, from the (n-1)-gram
             if n in orders:
                 ok = seps[n:n + m] == seps[:m]  # no separator inside the window
-                out.append((((h[ok] + np.uint32(n)) * _MIX) >> shift, owner[:m][ok]))
+                offsets = np.concatenate([[0], np.cumsum(np.maximum(lengths - n + 1, 0))])
+                out.append((((h[ok] + np.uint32(n)) * _MIX) >> shift, offsets))
     return out
 
 
@@ -87,11 +90,9 @@ class CloseModel:
             return total
         if self._dense is None:  # float32 holds every sum of int8 weights over a line exactly (< 2**24)
             self._dense = self.weights.astype(np.float32)
-        bounds = np.arange(n + 1)
-        for b, d in ngram_buckets(texts, self.orders, self.bits):
-            # n-grams come in text order: as a sparse (texts x buckets) count matrix, one product sums each
-            # text's bucket weights in C, without gathering a row per n-gram first
-            indptr = np.searchsorted(d, bounds)
+        for b, indptr in ngram_buckets(texts, self.orders, self.bits):
+            # as a sparse (texts x buckets) count matrix, one product sums each text's bucket weights in C,
+            # without gathering a row per n-gram first
             counts = sp.csr_matrix((np.ones(len(b), np.float32), b, indptr), shape=(n, len(self._dense)))
             total += counts @ self._dense
         total *= np.float32(self.scale)
