@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import chain, compress
@@ -36,6 +37,9 @@ _LOG_EPS = 1e-5
 _NON_FASTTEXT_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _FASTTEXT_SPACE = re.compile("[ \t\v\f\r\x00]+")
 _LABEL_PREFIX = "__label__"
+# Put between a batch's lines so that one str.split of the whole batch gives every token and where each line
+# ends; batches that contain it are split line by line instead. Row 0 of the token cache stands for it.
+_LINE_MARK = "\x01"
 
 
 def bundled_model_path() -> Path:
@@ -51,7 +55,7 @@ class BatchPrediction:
     line_doc: np.ndarray  # (lines,) index of the line's document
     line_chars: np.ndarray  # (lines,) characters of the line (stripped)
     line_logp: np.ndarray  # (lines, labels), float32
-    line_tokens: list[list[str]]  # (lines,) the line's tokens, as fastText splits them
+    line_tokens: Sequence[list[str]]  # (lines,) the line's tokens, as fastText splits them
 
 
 def _tokens(text: str) -> list[list[str]]:
@@ -79,7 +83,7 @@ class _TokenRows:
         self._reset()
 
     def _reset(self) -> None:
-        self.index: dict[str, int] = {}
+        self.index: dict[str, int] = {_LINE_MARK: 0}  # row 0: the line mark, no rows (zero vector, count 0)
         self.vectors = np.zeros((4096, self.dim), np.float64)
         self.counts = np.zeros(4096, np.int64)
 
@@ -227,10 +231,23 @@ class LanguageModel:
         return self._predict_fast(texts, unit) if self.fast else self._predict_reference(texts, unit)
 
     def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
-        line_tokens, line_doc, line_chars = _segments(texts, unit)
-        n_docs, n_lines = len(texts), len(line_tokens)
-        ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
-        lens = np.fromiter(map(len, line_tokens), np.int64, n_lines)
+        marked = _marked_lines(texts) if unit == "line" else None
+        if marked is None:
+            line_tokens, line_doc, line_chars = _segments(texts, unit)
+            ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
+            lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
+        else:  # the usual case: one split and one lookup pass over the whole batch, marks included
+            stream, lines, per_doc = marked
+            ids = self.rows.lookup(stream)
+            is_mark = ids == 0
+            all_lens = np.diff(np.concatenate([[-1], np.flatnonzero(is_mark), [len(ids)]])) - 1
+            nonempty = all_lens > 0
+            ids, lens = ids[~is_mark], all_lens[nonempty]
+            line_doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
+            kept = list(compress(lines, nonempty))
+            line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
+            line_tokens = _SplitOnDemand(kept)
+        n_docs, n_lines = len(texts), len(lens)
         indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         line_doc_arr = np.asarray(line_doc, np.int64)
         dim = self.rows.dim
@@ -284,7 +301,7 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray,
         return _paragraphs(texts)
     # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
     joined = "\n".join(texts)
-    lines = joined.split("\n")
+    lines = joined.split("\n") if texts else []
     per_doc = [text.count("\n") + 1 for text in texts]
     tokens = list(map(str.split, lines))
     if _needs_exact_split(joined):  # rare: such documents' lines are split again, the exact way
@@ -302,6 +319,53 @@ def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray,
 
 def _needs_exact_split(text: str) -> bool:
     return bool(_NON_FASTTEXT_SPACE.search(text)) or "\x00" in text or _LABEL_PREFIX in text
+
+
+def _marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int]] | None:
+    """(every token of the batch as fastText splits it, with _LINE_MARK after each line but the last; every
+    line; lines per text), or None for an empty batch or one that contains the mark (then: _segments)."""
+    joined = "\n".join(texts)
+    if not texts or _LINE_MARK in joined:
+        return None
+    lines, per_doc = joined.split("\n"), [text.count("\n") + 1 for text in texts]
+    if not _needs_exact_split(joined):
+        return _split_marked(texts), lines, per_doc
+    stream: list[str] = []  # texts str.split cannot split run by run; the others, one by one, the exact way
+    plain: list[str] = []
+    for text in texts:
+        if _needs_exact_split(text):
+            if plain:
+                stream += _split_marked(plain)
+                stream.append(_LINE_MARK)
+                plain = []
+            for tokens in _tokens(text):
+                stream += tokens
+                stream.append(_LINE_MARK)
+        else:
+            plain.append(text)
+    if plain:
+        stream += _split_marked(plain)
+    else:
+        stream.pop()  # no mark after the batch's last line
+    return stream, lines, per_doc
+
+
+def _split_marked(texts: list[str]) -> list[str]:
+    return "\n".join(texts).replace("\n", f" {_LINE_MARK} ").split()
+
+
+class _SplitOnDemand(Sequence):
+    """The tokens of each line, split (as fastText splits them) when asked for: the stage asks for few."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, i):
+        line = self.lines[i]
+        return _tokens(line)[0] if _needs_exact_split(line) else line.split()
 
 
 def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
