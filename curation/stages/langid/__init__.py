@@ -21,6 +21,7 @@ Code sources skip this stage: they keep language "code" (programming language in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -28,7 +29,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curation.stages.langid.labels import DEFAULT_PRIORITIES, DEFAULT_RELATED, TARGETS, normalize_label
-from curation.stages.langid.model import LanguageModel, load_model
+from curation.stages.langid.model import LanguageModel, load_model, segment_texts
 from curation.stages.langid.policy import CloseCalls, character_vote, softmax_rows
 from curation.stages.langid.close import CloseModel, load_close, log_softmax
 from curation.stages.langid.second import SECOND_MODELS, Cld3, load_second
@@ -161,7 +162,7 @@ class Langid(Stage[LangidConfig]):
             ask = np.flatnonzero((line_p[:, self._second_for] >= cfg.second_model_from).any(axis=1)
                                  | (line_p.max(axis=1) < cfg.second_model_below))
             if len(ask):
-                segs = [" ".join(pred.line_tokens[i])[:cfg.second_model_max_chars] for i in ask]
+                segs = segment_texts(pred.line_tokens, ask, cfg.second_model_max_chars)
                 scores = pred.line_logp[ask] + np.float32(cfg.second_model_weight) * self.second.log_probs(segs, labels)
                 line_p[ask] = softmax_rows(scores)
         for disc, own, cols in self.discriminators:
@@ -172,7 +173,7 @@ class Langid(Stage[LangidConfig]):
         chosen = np.where(has_lines, voted, self.close.resolve_rows(doc_p, declared))
         return chosen, share, doc_p[np.arange(len(texts)), chosen]
 
-    def _resplit(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: list[list[str]],
+    def _resplit(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
                  line_p: np.ndarray, line_doc: np.ndarray | None = None) -> None:
         """Re-split, in place, the probability fastText gives a close group among its languages, on the lines
         where the group holds at least `close_model_from` (and no member `close_model_below`); the
@@ -184,7 +185,7 @@ class Langid(Stage[LangidConfig]):
             self._claim(disc, own, cols, line_tokens, line_p, mass)
         if not len(ask):
             return
-        raw = disc.scores([" ".join(line_tokens[i])[:cut] for i in ask])[:, own]
+        raw = disc.scores(segment_texts(line_tokens, ask, cut))[:, own]
         logp = log_softmax(raw)
         inside = np.log(np.maximum(line_p[np.ix_(ask, cols)], 1e-12) / mass[ask, None])
         combined = np.float32(self.config.close_model_weight) * logp + inside
@@ -197,7 +198,7 @@ class Langid(Stage[LangidConfig]):
             combined += np.float32(self.config.close_model_doc_weight) * prior[inv]
         line_p[np.ix_(ask, cols)] = mass[ask, None] * softmax_rows(combined)
 
-    def _claim(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: list[list[str]],
+    def _claim(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
                line_p: np.ndarray, mass: np.ndarray) -> None:
         """On lines where fastText is unsure (best < close_model_unsure) and gives the group less than
         close_model_from, a model with an "other" label says whether the line is in the group at all:
@@ -206,7 +207,7 @@ class Langid(Stage[LangidConfig]):
         rows = np.flatnonzero((line_p.max(axis=1) < cfg.close_model_unsure) & (mass < cfg.close_model_from))
         if not len(rows):
             return
-        logq = log_softmax(disc.scores([" ".join(line_tokens[i])[:cfg.close_model_max_chars] for i in rows]))
+        logq = log_softmax(disc.scores(segment_texts(line_tokens, rows, cfg.close_model_max_chars)))
         w = np.float32(cfg.close_model_weight)
         scores = np.log(np.maximum(line_p[rows], 1e-12)) + w * logq[:, [disc.labels.index("other")]]
         scores[:, cols] += w * (logq[:, own] - logq[:, [disc.labels.index("other")]])

@@ -237,7 +237,7 @@ class LanguageModel:
             ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
             lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
         else:  # the usual case: one split and one lookup pass over the whole batch, marks included
-            stream, lines, per_doc = marked
+            stream, lines, per_doc, exact = marked
             ids = self.rows.lookup(stream)
             is_mark = ids == 0
             all_lens = np.diff(np.concatenate([[-1], np.flatnonzero(is_mark), [len(ids)]])) - 1
@@ -246,7 +246,8 @@ class LanguageModel:
             line_doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
             kept = list(compress(lines, nonempty))
             line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
-            line_tokens = _SplitOnDemand(kept)
+            exact_lines = None if exact is None else np.repeat(np.asarray(exact, bool), per_doc)[nonempty]
+            line_tokens = _SplitOnDemand(kept, exact_lines)
         n_docs, n_lines = len(texts), len(lens)
         indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         line_doc_arr = np.asarray(line_doc, np.int64)
@@ -321,19 +322,21 @@ def _needs_exact_split(text: str) -> bool:
     return bool(_NON_FASTTEXT_SPACE.search(text)) or "\x00" in text or _LABEL_PREFIX in text
 
 
-def _marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int]] | None:
+def _marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int], list[bool] | None] | None:
     """(every token of the batch as fastText splits it, with _LINE_MARK after each line but the last; every
-    line; lines per text), or None for an empty batch or one that contains the mark (then: _segments)."""
+    line; lines per text; which texts str.split does not split as fastText does, None if none), or None for
+    an empty batch or one that contains the mark (then: _segments)."""
     joined = "\n".join(texts)
     if not texts or _LINE_MARK in joined:
         return None
     lines, per_doc = joined.split("\n"), [text.count("\n") + 1 for text in texts]
     if not _needs_exact_split(joined):
-        return _split_marked(texts), lines, per_doc
-    stream: list[str] = []  # texts str.split cannot split run by run; the others, one by one, the exact way
+        return _split_marked(texts), lines, per_doc, None
+    exact = list(map(_needs_exact_split, texts))
+    stream: list[str] = []  # runs of texts str.split splits right together; the others one by one, the exact way
     plain: list[str] = []
-    for text in texts:
-        if _needs_exact_split(text):
+    for text, slow in zip(texts, exact):
+        if slow:
             if plain:
                 stream += _split_marked(plain)
                 stream.append(_LINE_MARK)
@@ -347,7 +350,7 @@ def _marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int]] | 
         stream += _split_marked(plain)
     else:
         stream.pop()  # no mark after the batch's last line
-    return stream, lines, per_doc
+    return stream, lines, per_doc, exact
 
 
 def _split_marked(texts: list[str]) -> list[str]:
@@ -355,17 +358,41 @@ def _split_marked(texts: list[str]) -> list[str]:
 
 
 class _SplitOnDemand(Sequence):
-    """The tokens of each line, split (as fastText splits them) when asked for: the stage asks for few."""
+    """The tokens of each line, split (as fastText splits them) when asked for: the stage asks for few.
+    `exact`: the lines str.split does not split as fastText does (None: none)."""
 
-    def __init__(self, lines: list[str]):
-        self.lines = lines
+    def __init__(self, lines: list[str], exact: np.ndarray | None):
+        self.lines, self.exact = lines, exact
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def __getitem__(self, i):
         line = self.lines[i]
-        return _tokens(line)[0] if _needs_exact_split(line) else line.split()
+        return _tokens(line)[0] if self.exact is not None and self.exact[i] else line.split()
+
+    def texts(self, rows, limit: int) -> list[str]:
+        """segment_texts, splitting only as much of a long line as the first `limit` characters need."""
+        out = []
+        head_chars = 2 * limit + 16
+        for i in rows:
+            line = self.lines[i]
+            if len(line) > head_chars and (self.exact is None or not self.exact[i]):
+                # every token of the head but its last (maybe cut short) is one of the line's first tokens
+                start = " ".join(line[:head_chars].split()[:-1])
+                if len(start) >= limit:
+                    out.append(start[:limit])
+                    continue
+            out.append(" ".join(self[i])[:limit])
+        return out
+
+
+def segment_texts(segments: Sequence[list[str]], rows, limit: int) -> list[str]:
+    """The first `limit` characters of each of these segments' tokens joined by single spaces (what the
+    per-line models read)."""
+    if isinstance(segments, _SplitOnDemand):
+        return segments.texts(rows, limit)
+    return [" ".join(segments[i])[:limit] for i in rows]
 
 
 def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
