@@ -43,20 +43,26 @@ def ngram_buckets(texts: list[str], orders: tuple[int, ...], bits: int) -> list[
     cp = np.frombuffer("\x00".join(padded).encode("utf-32-le"), np.uint32)
     is_sep = np.zeros(len(cp), bool)  # where the joins are (a NUL inside a text is just a character)
     is_sep[np.cumsum(lengths + 1)[:-1] - 1] = True
-    seps = np.concatenate([[0], np.cumsum(is_sep)])  # separators before each position
     shift = np.uint32(32 - bits)
     out = []
     h = np.zeros(len(cp), np.uint32)
+    crosses = np.zeros(len(cp), bool)  # whether the n-gram at each position has a join inside
     with np.errstate(over="ignore"):  # the hash wraps modulo 2**32 by design
         for n in range(1, max(orders) + 1):
             m = len(cp) - n + 1
             if m <= 0:
                 break
-            h = h[:m] * _PRIME + cp[n - 1:n - 1 + m]  # the n-gram at each position, from the (n-1)-gram
+            # the n-gram at each position from the (n-1)-gram there, in place
+            h, crosses = h[:m], crosses[:m]
+            np.multiply(h, _PRIME, out=h)
+            np.add(h, cp[n - 1:n - 1 + m], out=h)
+            np.logical_or(crosses, is_sep[n - 1:n - 1 + m], out=crosses)
             if n in orders:
-                ok = seps[n:n + m] == seps[:m]  # no separator inside the window
-                offsets = np.concatenate([[0], np.cumsum(np.maximum(lengths - n + 1, 0))])
-                out.append((((h[ok] + np.uint32(n)) * _MIX) >> shift, offsets))
+                bucket = h[~crosses]
+                bucket += np.uint32(n)
+                bucket *= _MIX
+                bucket >>= shift
+                out.append((bucket, np.concatenate([[0], np.cumsum(np.maximum(lengths - n + 1, 0))])))
     return out
 
 
@@ -90,11 +96,16 @@ class CloseModel:
             return total
         if self._dense is None:  # float32 holds every sum of int8 weights over a line exactly (< 2**24)
             self._dense = self.weights.astype(np.float32)
-        for b, indptr in ngram_buckets(texts, self.orders, self.bits):
-            # as a sparse (texts x buckets) count matrix, one product sums each text's bucket weights in C,
-            # without gathering a row per n-gram first
-            counts = sp.csr_matrix((np.ones(len(b), np.float32), b, indptr), shape=(n, len(self._dense)))
-            total += counts @ self._dense
+        # every order's n-grams as one sparse (orders x texts, buckets) count matrix: one product sums each
+        # text's bucket weights per order in C, without gathering a row per n-gram first
+        parts = ngram_buckets(texts, self.orders, self.bits)
+        if not parts:  # texts shorter than every order
+            return total
+        buckets = np.concatenate([b for b, _ in parts])
+        starts = np.cumsum([0] + [len(b) for b, _ in parts[:-1]])
+        indptr = np.concatenate([[0]] + [offsets[1:] + s for (_, offsets), s in zip(parts, starts)])
+        counts = sp.csr_matrix((np.ones(len(buckets), np.float32), buckets, indptr), shape=(len(parts) * n, len(self._dense)))
+        total = (counts @ self._dense).reshape(len(parts), n, -1).sum(axis=0)
         total *= np.float32(self.scale)
         return total
 
