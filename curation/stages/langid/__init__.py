@@ -166,7 +166,7 @@ class Langid(Stage[LangidConfig]):
                 scores = pred.line_logp[ask] + np.float32(cfg.second_model_weight) * self.second.log_probs(segs, labels)
                 line_p[ask] = softmax_rows(scores)
         for disc, own, cols in self.discriminators:
-            self._resplit(disc, own, cols, pred.line_tokens, line_p, pred.line_doc)
+            self._resplit(disc, own, cols, pred.line_tokens, line_p, pred.line_doc, pred.line_same)
         line_label = self.close.resolve_rows(line_p, declared)
         voted, share, has_lines = character_vote(pred.line_doc, pred.line_chars, line_label, len(texts), len(labels))
         doc_p = np.exp(pred.doc_logp)
@@ -174,7 +174,7 @@ class Langid(Stage[LangidConfig]):
         return chosen, share, doc_p[np.arange(len(texts)), chosen]
 
     def _resplit(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
-                 line_p: np.ndarray, line_doc: np.ndarray | None = None) -> None:
+                 line_p: np.ndarray, line_doc: np.ndarray | None = None, line_same: np.ndarray | None = None) -> None:
         """Re-split, in place, the probability fastText gives a close group among its languages, on the lines
         where the group holds at least `close_model_from` (and no member `close_model_below`); the
         discriminator's verdict on the line, and on its document's asked lines together, weigh in."""
@@ -182,10 +182,10 @@ class Langid(Stage[LangidConfig]):
         ask = np.flatnonzero((mass >= self.config.close_model_from) & (line_p[:, cols].max(axis=1) < self.config.close_model_below))
         cut = self.config.close_model_max_chars
         if self.config.close_model_unsure and "other" in disc.labels:
-            self._claim(disc, own, cols, line_tokens, line_p, mass)
+            self._claim(disc, own, cols, line_tokens, line_p, mass, line_same)
         if not len(ask):
             return
-        raw = disc.scores(segment_texts(line_tokens, ask, cut))[:, own]
+        raw = _scores_per_distinct(disc, line_tokens, ask, cut, line_same)[:, own]
         logp = log_softmax(raw)
         inside = np.log(np.maximum(line_p[np.ix_(ask, cols)], 1e-12) / mass[ask, None])
         combined = np.float32(self.config.close_model_weight) * logp + inside
@@ -199,7 +199,7 @@ class Langid(Stage[LangidConfig]):
         line_p[np.ix_(ask, cols)] = mass[ask, None] * softmax_rows(combined)
 
     def _claim(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
-               line_p: np.ndarray, mass: np.ndarray) -> None:
+               line_p: np.ndarray, mass: np.ndarray, line_same: np.ndarray | None = None) -> None:
         """On lines where fastText is unsure (best < close_model_unsure) and gives the group less than
         close_model_from, a model with an "other" label says whether the line is in the group at all:
         its log-probability of each member (of "other", for every label outside the group) is added."""
@@ -207,7 +207,7 @@ class Langid(Stage[LangidConfig]):
         rows = np.flatnonzero((line_p.max(axis=1) < cfg.close_model_unsure) & (mass < cfg.close_model_from))
         if not len(rows):
             return
-        logq = log_softmax(disc.scores(segment_texts(line_tokens, rows, cfg.close_model_max_chars)))
+        logq = log_softmax(_scores_per_distinct(disc, line_tokens, rows, cfg.close_model_max_chars, line_same))
         w = np.float32(cfg.close_model_weight)
         scores = np.log(np.maximum(line_p[rows], 1e-12)) + w * logq[:, [disc.labels.index("other")]]
         scores[:, cols] += w * (logq[:, own] - logq[:, [disc.labels.index("other")]])
@@ -261,3 +261,14 @@ class Langid(Stage[LangidConfig]):
         if ratio is not None and ratio < rules.min_ratio:
             return "language_ratio"
         return None
+
+
+def _scores_per_distinct(disc: CloseModel, line_tokens: Sequence[list[str]], rows: np.ndarray, limit: int,
+                         line_same: np.ndarray | None) -> np.ndarray:
+    """disc.scores of these lines' texts, each distinct line scored once (line_same: BatchPrediction's)."""
+    if line_same is None:
+        return disc.scores(segment_texts(line_tokens, rows, limit))
+    keys, first, where = np.unique(line_same[rows], return_index=True, return_inverse=True)
+    if len(keys) == len(rows):
+        return disc.scores(segment_texts(line_tokens, rows, limit))
+    return disc.scores(segment_texts(line_tokens, rows[first], limit))[where.reshape(-1)]

@@ -56,6 +56,9 @@ class BatchPrediction:
     line_chars: np.ndarray  # (lines,) characters of the line (stripped)
     line_logp: np.ndarray  # (lines, labels), float32
     line_tokens: Sequence[list[str]]  # (lines,) the line's tokens, as fastText splits them
+    # (lines,) a line of the batch with the same text as this one (itself where none), or None: a line's
+    # scores depend only on its text, so what is computed per line is computed once per distinct line
+    line_same: np.ndarray | None = None
 
 
 def _tokens(text: str) -> list[list[str]]:
@@ -236,6 +239,7 @@ class LanguageModel:
             line_tokens, line_doc, line_chars = _segments(texts, unit)
             ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
             lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
+            same = None
         else:  # the usual case: one split and one lookup pass over the whole batch, marks included
             stream, lines, per_doc, exact = marked
             ids = self.rows.lookup(stream)
@@ -248,6 +252,8 @@ class LanguageModel:
             line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
             exact_lines = None if exact is None else np.repeat(np.asarray(exact, bool), per_doc)[nonempty]
             line_tokens = _SplitOnDemand(kept, exact_lines)
+            last = dict(zip(kept, range(len(kept))))  # web pages repeat lines (menus, footers) within a batch
+            same = np.fromiter(map(last.__getitem__, kept), np.int64, len(kept))
         n_docs, n_lines = len(texts), len(lens)
         indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         line_doc_arr = np.asarray(line_doc, np.int64)
@@ -272,8 +278,9 @@ class LanguageModel:
             doc_logp=self._logp(doc_hidden),
             line_doc=line_doc_arr,
             line_chars=np.asarray(line_chars, np.int64),
-            line_logp=self._logp(line_hidden.astype(np.float32)),
+            line_logp=_per_distinct(self._logp, line_hidden.astype(np.float32), same),
             line_tokens=line_tokens,
+            line_same=same,
         )
 
     def _predict_reference(self, texts: list[str], unit: str) -> BatchPrediction:
@@ -294,6 +301,18 @@ class LanguageModel:
         seg_tokens, seg_doc, seg_chars = _segments(texts, unit)
         return BatchPrediction(self.labels, doc_logp, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64),
                                scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
+
+
+def _per_distinct(f, rows: np.ndarray, same: np.ndarray | None) -> np.ndarray:
+    """f(rows), computed once for each group of rows that `same` says are equal (see BatchPrediction)."""
+    if same is None:
+        return f(rows)
+    distinct = np.flatnonzero(same == np.arange(len(same)))
+    if len(distinct) == len(same):
+        return f(rows)
+    where = np.empty(len(same), np.int64)
+    where[distinct] = np.arange(len(distinct))
+    return f(rows[distinct])[where[same]]
 
 
 def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
