@@ -29,7 +29,8 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curation.stages.langid.labels import DEFAULT_PRIORITIES, DEFAULT_RELATED, TARGETS, normalize_label
-from curation.stages.langid.model import LanguageModel, load_model, segment_texts
+from curation.stages.langid.model import LanguageModel, load_model
+from curation.stages.langid.tokens import segment_texts
 from curation.stages.langid.policy import CloseCalls, character_vote, softmax_rows
 from curation.stages.langid.close import CloseModel, load_close, log_softmax
 from curation.stages.langid.second import SECOND_MODELS, Cld3, load_second

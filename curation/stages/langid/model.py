@@ -16,7 +16,6 @@ to fastText's own `predict` per document and per line: same results, slower.
 from __future__ import annotations
 
 import operator
-import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,17 +28,10 @@ import scipy.sparse as sp
 
 from curation.core.errors import UserError
 from curation.stages.langid.labels import normalize_label
+from curation.stages.langid.tokens import LINE_MARK, SplitOnDemand, marked_lines, segments
 
 # fastText's hierarchical-softmax and softmax score a label with log(p + 1e-5) ("std_log").
 _LOG_EPS = 1e-5
-# Characters str.split() treats as whitespace but fastText does not (fastText splits on ASCII space,
-# \t \n \v \f \r and \0 only): a document containing any of them is tokenized the exact, slower way.
-_NON_FASTTEXT_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-_FASTTEXT_SPACE = re.compile("[ \t\v\f\r\x00]+")
-_LABEL_PREFIX = "__label__"
-# Put between a batch's lines so that one str.split of the whole batch gives every token and where each line
-# ends; batches that contain it are split line by line instead. Row 0 of the token cache stands for it.
-_LINE_MARK = "\x01"
 
 
 def bundled_model_path() -> Path:
@@ -61,17 +53,6 @@ class BatchPrediction:
     line_same: np.ndarray | None = None
 
 
-def _tokens(text: str) -> list[list[str]]:
-    """The tokens of each non-empty line, split as fastText splits them."""
-    if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text:
-        lines = [[t for t in _FASTTEXT_SPACE.split(line) if t] for line in text.split("\n")]
-    else:
-        lines = [line.split() for line in text.split("\n")]
-    if _LABEL_PREFIX in text:  # fastText reads such tokens as labels and ignores them
-        lines = [[t for t in line if not t.startswith(_LABEL_PREFIX)] for line in lines]
-    return lines
-
-
 class _TokenRows:
     """token -> (sum of its input rows, number of rows), computed by fastText on first sight and cached.
 
@@ -86,7 +67,7 @@ class _TokenRows:
         self._reset()
 
     def _reset(self) -> None:
-        self.index: dict[str, int] = {_LINE_MARK: 0}  # row 0: the line mark, no rows (zero vector, count 0)
+        self.index: dict[str, int] = {LINE_MARK: 0}  # row 0: the line mark, no rows (zero vector, count 0)
         self.vectors = np.zeros((4096, self.dim), np.float64)
         self.counts = np.zeros(4096, np.int64)
 
@@ -234,9 +215,9 @@ class LanguageModel:
         return self._predict_fast(texts, unit) if self.fast else self._predict_reference(texts, unit)
 
     def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
-        marked = _marked_lines(texts) if unit == "line" else None
+        marked = marked_lines(texts) if unit == "line" else None
         if marked is None:
-            line_tokens, line_doc, line_chars = _segments(texts, unit)
+            line_tokens, line_doc, line_chars = segments(texts, unit)
             ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
             lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
             same = None
@@ -251,7 +232,7 @@ class LanguageModel:
             kept = list(compress(lines, nonempty))
             line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
             exact_lines = None if exact is None else np.repeat(np.asarray(exact, bool), per_doc)[nonempty]
-            line_tokens = _SplitOnDemand(kept, exact_lines)
+            line_tokens = SplitOnDemand(kept, exact_lines)
             last = dict(zip(kept, range(len(kept))))  # web pages repeat lines (menus, footers) within a batch
             same = np.fromiter(map(last.__getitem__, kept), np.int64, len(kept))
         n_docs, n_lines = len(texts), len(lens)
@@ -298,7 +279,7 @@ class LanguageModel:
             return out
 
         doc_logp = scores([t.replace("\n", " ") for t in texts])
-        seg_tokens, seg_doc, seg_chars = _segments(texts, unit)
+        seg_tokens, seg_doc, seg_chars = segments(texts, unit)
         return BatchPrediction(self.labels, doc_logp, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64),
                                scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
 
@@ -313,126 +294,6 @@ def _per_distinct(f, rows: np.ndarray, same: np.ndarray | None) -> np.ndarray:
     where = np.empty(len(same), np.int64)
     where[distinct] = np.arange(len(distinct))
     return f(rows[distinct])[where[same]]
-
-
-def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    """Tokens, document index and character count of each segment (non-empty line or paragraph)."""
-    if unit == "paragraph":
-        return _paragraphs(texts)
-    # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
-    joined = "\n".join(texts)
-    lines = joined.split("\n") if texts else []
-    per_doc = [text.count("\n") + 1 for text in texts]
-    tokens = list(map(str.split, lines))
-    if _needs_exact_split(joined):  # rare: such documents' lines are split again, the exact way
-        start = 0
-        for text, count in zip(texts, per_doc):
-            if _needs_exact_split(text):
-                tokens[start:start + count] = _tokens(text)
-            start += count
-    lens = np.fromiter(map(len, tokens), np.int64, len(tokens))
-    nonempty = lens > 0
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
-    chars = np.fromiter(map(len, map(str.strip, compress(lines, nonempty))), np.int64, int(nonempty.sum()))
-    return list(compress(tokens, nonempty)), doc, chars
-
-
-def _needs_exact_split(text: str) -> bool:
-    return bool(_NON_FASTTEXT_SPACE.search(text)) or "\x00" in text or _LABEL_PREFIX in text
-
-
-def _marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int], list[bool] | None] | None:
-    """(every token of the batch as fastText splits it, with _LINE_MARK after each line but the last; every
-    line; lines per text; which texts str.split does not split as fastText does, None if none), or None for
-    an empty batch or one that contains the mark (then: _segments)."""
-    joined = "\n".join(texts)
-    if not texts or _LINE_MARK in joined:
-        return None
-    lines, per_doc = joined.split("\n"), [text.count("\n") + 1 for text in texts]
-    if not _needs_exact_split(joined):
-        return _split_marked(texts), lines, per_doc, None
-    exact = list(map(_needs_exact_split, texts))
-    stream: list[str] = []  # runs of texts str.split splits right together; the others one by one, the exact way
-    plain: list[str] = []
-    for text, slow in zip(texts, exact):
-        if slow:
-            if plain:
-                stream += _split_marked(plain)
-                stream.append(_LINE_MARK)
-                plain = []
-            for tokens in _tokens(text):
-                stream += tokens
-                stream.append(_LINE_MARK)
-        else:
-            plain.append(text)
-    if plain:
-        stream += _split_marked(plain)
-    else:
-        stream.pop()  # no mark after the batch's last line
-    return stream, lines, per_doc, exact
-
-
-def _split_marked(texts: list[str]) -> list[str]:
-    return "\n".join(texts).replace("\n", f" {_LINE_MARK} ").split()
-
-
-class _SplitOnDemand(Sequence):
-    """The tokens of each line, split (as fastText splits them) when asked for: the stage asks for few.
-    `exact`: the lines str.split does not split as fastText does (None: none)."""
-
-    def __init__(self, lines: list[str], exact: np.ndarray | None):
-        self.lines, self.exact = lines, exact
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __getitem__(self, i):
-        line = self.lines[i]
-        return _tokens(line)[0] if self.exact is not None and self.exact[i] else line.split()
-
-    def texts(self, rows, limit: int) -> list[str]:
-        """segment_texts, splitting only as much of a long line as the first `limit` characters need."""
-        out = []
-        head_chars = 2 * limit + 16
-        for i in rows:
-            line = self.lines[i]
-            if len(line) > head_chars and (self.exact is None or not self.exact[i]):
-                # every token of the head but its last (maybe cut short) is one of the line's first tokens
-                start = " ".join(line[:head_chars].split()[:-1])
-                if len(start) >= limit:
-                    out.append(start[:limit])
-                    continue
-            out.append(" ".join(self[i])[:limit])
-        return out
-
-
-def segment_texts(segments: Sequence[list[str]], rows, limit: int) -> list[str]:
-    """The first `limit` characters of each of these segments' tokens joined by single spaces (what the
-    per-line models read)."""
-    if isinstance(segments, _SplitOnDemand):
-        return segments.texts(rows, limit)
-    return [" ".join(segments[i])[:limit] for i in rows]
-
-
-def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    seg_tokens: list[list[str]] = []
-    seg_doc: list[int] = []
-    seg_chars: list[int] = []
-    for d, text in enumerate(texts):
-        open_paragraph = False
-        for toks, line in zip(_tokens(text), text.split("\n")):
-            if not toks:
-                open_paragraph = False
-                continue
-            if open_paragraph:
-                seg_tokens[-1] = seg_tokens[-1] + toks
-                seg_chars[-1] += len(line.strip())
-                continue
-            seg_tokens.append(toks)
-            seg_doc.append(d)
-            seg_chars.append(len(line.strip()))
-            open_paragraph = True
-    return seg_tokens, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64)
 
 
 _MODELS: dict[str, LanguageModel] = {}
