@@ -207,7 +207,9 @@ def _next_steps(run: RunDir, meta: dict[str, Any], status: str) -> list[tuple[st
     if run.shards_manifest.is_file():
         steps.append((f"curate audit {r}", "tokens per language and source, read back from the shards"))
         steps.append((f"curate datasheet {r}", "the Gebru et al. datasheet of this run"))
-        blends = sorted(run.blend.glob("*.per-split.json"))
+        # The run's own blend (the pipeline's mixture, absolute prefixes), not one made for another root.
+        own = ((meta.get("stages", {}).get("mix") or {}).get("files") or {}).get("per_split")
+        blends = [own] if own else [p for p in sorted(run.blend.glob("*.per-split.json")) if ".under-" not in p.name and ".relative." not in p.name]
         if blends:
             steps.append((f"curate train --blend {_q(blends[0])}", "train the bundled model on the blend"))
         else:

@@ -72,6 +72,10 @@ def trainer_options(cfg: TrainConfig, rules_tsv: Path) -> dict[str, Any]:
         eos_id=EOS_ID,
         pad_id=PAD_ID,
         user_defined_symbols=user_defined_symbols(),
+        # The characters the user-defined runs are made of are pieces of their own, so that each run is
+        # also a BPE merge of two pieces (a Hugging Face tokenizer.json can then rebuild it); a small
+        # vocabulary trained on text with few tabs would otherwise leave "\t" to byte fallback.
+        required_chars="".join(sorted({c for s in user_defined_symbols() if len(s) > 1 for c in s} - set(user_defined_symbols()))),
         control_symbols=CONTROL_TOKENS,
         input_sentence_size=0,  # the sample is already drawn and bounded; keep all of it, in order
         num_threads=cfg.num_threads or os.cpu_count() or 1,

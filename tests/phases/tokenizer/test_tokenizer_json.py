@@ -11,7 +11,9 @@ import sentencepiece as spm
 
 from curation.core.errors import UserError
 from curation.phases.tokenizer.phase import load_model_file
+from curation.phases.tokenizer.config import TrainConfig
 from curation.phases.tokenizer.tokenizer_json import NotConvertible, load_proto, mergeable, table_is_nfc, tokenizer_json
+from curation.phases.tokenizer.trainer import train_sentencepiece
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +114,19 @@ def test_a_user_defined_piece_that_merges_cannot_rebuild_is_refused(debian_texts
     model = _default_model(debian_texts, model_type="bpe", byte_fallback=True, user_defined_symbols=["<|im_start|>"])
     with pytest.raises(NotConvertible, match=r"user-defined piece '<\|im_start\|>'"):
         tokenizer_json(model)
+
+
+def test_a_small_vocabulary_trained_on_text_without_tabs_still_converts(debian_texts, tmp_path):
+    """The whitespace runs are user-defined pieces; their characters are required characters of the
+    trainer, so even a small vocabulary on text with no tab keeps "\\t" as a piece and "\\t\\t" is a merge
+    (without it the run's tokenizer.json could not be written and `curate run` failed)."""
+    import sentencepiece as spm
+
+    texts = [t.replace("\t", " ") for t in debian_texts[1::2]]
+    model = train_sentencepiece(iter(texts), TrainConfig(vocab_size=1500, num_threads=1), tmp_path, "test")
+    sp = spm.SentencePieceProcessor(model_proto=model)
+    assert sp.piece_to_id("\t") != sp.unk_id() and not sp.is_byte(sp.piece_to_id("\t"))
+    tok = tokenizer_json(model, add_bos=False)
+    for text in ["a\t\tb", "x\t\t\t\t\t\ty\n\n\nz", "{\n\t\treturn\n}"]:
+        assert tok.encode(text).ids == sp.encode(text)
+        assert tok.decode(tok.encode(text).ids) == text
