@@ -236,10 +236,11 @@ class Langid(Stage[LangidConfig]):
         for start in range(0, len(todo), cfg.batch_docs):
             rows = todo[start:start + cfg.batch_docs]
             chosen, share, doc_p = self.label_batch([texts[i] for i in rows], declared)
-            for k, i in enumerate(rows):
-                labels[i] = self.model.labels[chosen[k]]
-                scores[i] = min(1.0, round(float(doc_p[k]), 6))
-                ratios[i] = round(float(share[k]), 6)
+            names = self.model.labels
+            for i, c, p, r in zip(rows, chosen.tolist(), doc_p.tolist(), share.tolist()):
+                labels[i] = names[c]
+                scores[i] = min(1.0, round(p, 6))
+                ratios[i] = round(r, 6)
         reasons = [self._decide(labels[i], scores[i], ratios[i], source, rules) for i in range(n)]
         table = table.set_column(table.schema.get_field_index("language"), "language", pa.array(labels, pa.string()))
         table = table.set_column(table.schema.get_field_index("language_score"), "language_score", pa.array(scores, pa.float64()))
