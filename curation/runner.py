@@ -142,9 +142,9 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
 
     stages = rp.pipeline.stages
     stage_order = [s.name for s in stages.build()]
-    idents = identities(parts, hash_inputs, ray_address, num_cpus)
-    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
     markers = [e for s in rp.sources for e in Ledger(run.ledger(DOCUMENTS_PHASE) / s.id).entries()]
+    idents = identities(parts, markers, hash_inputs, ray_address, num_cpus)
+    pctx = PhaseContext(run, rp, fp, ray_address, num_cpus, log)
     changes = detect(parts, idents, markers, inputs_complete(run))
     if changes:
         if frozen:
@@ -161,6 +161,7 @@ def _run(run: RunDir, rp: ResolvedPipeline, parts: list[Part], *, ray_address, n
         "sources": [s.model_dump(mode="json") for s in rp.sources],
         "seed": rp.pipeline.seed,
         "fingerprint": fp,
+        "inputs": {"files": len(idents), "identity": "sha256" if hash_inputs else "size+mtime", "digest": digest(idents)},
         "versions": _versions(),
         "stages": {DOCUMENTS_PHASE: {"order": stage_order, "status": "running", "parts": len(parts)}},
         "started": started,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import os
 import subprocess
 import sys
@@ -16,7 +17,10 @@ import pytest
 
 from curation.core.errors import UserError
 from curation.formats.indexed import IndexedWriter
-from curation.phases.tokenizer.config import TrainConfig
+from curation.core.rundir import RunDir
+from curation.core.schema import DOCUMENT_SCHEMA, conform
+from curation.phases.tokenizer.config import TokenizerConfig, TrainConfig
+from curation.phases.tokenizer.phase import build_tokenizer
 from curation.phases.tokenizer.trainer import train_sentencepiece
 
 
@@ -308,3 +312,63 @@ def salamandra_model(debian_texts, tmp_path_factory) -> bytes:
     """A SentencePiece BPE with Salamandra's trainer settings, trained on every other Debian document
     (the others are unseen text for it)."""
     return train_sentencepiece(iter(debian_texts[::2]), TrainConfig(vocab_size=3000, num_threads=1), tmp_path_factory.mktemp("spm"), "test")
+
+
+# --- synthetic docs runs (tokenizer and shards phases) ---------------------------------------------
+
+WORDS = {
+    "es": "el la de que y en los se del las un por con una su para es al como más pero sus ciudad gobierno agua tiempo mundo vida casa año trabajo historia niño señal está también".split(),
+    "ca": "el la de que i a en els es per un una amb no del com més però ciutat govern aigua temps món vida casa any treball història això està també".split(),
+    "eu": "eta da ez bat du zen dira ere baina hori egin behar izan dute hiria gobernua ura denbora mundua bizitza etxea urtea lana historia".split(),
+    "en": "the of and to in is was for that with as on by at from his her city government water time world life house year work history".split(),
+}
+CODE = ["def f(x):\n    return x + 1\n", "for (int i = 0; i < n; i++) {\n\tsum += a[i];\n}\n", "if x:\n        y = [1, 2, 3]\r\n"]
+
+
+def synthetic_text(rng: random.Random, lang: str) -> str:
+    """A document with paragraphs, digits, runs of spaces, tabs and newlines, accents (NFC and NFD)."""
+    if lang == "code":
+        return "".join(rng.choice(CODE) for _ in range(rng.randint(2, 8)))
+    paras = []
+    for _ in range(rng.randint(1, 4)):
+        words = [rng.choice(WORDS[lang]) for _ in range(rng.randint(8, 60))]
+        if rng.random() < 0.3:
+            words.insert(rng.randrange(len(words)), str(rng.randint(0, 10**6)))
+        paras.append(" ".join(words).capitalize() + ".")
+    sep = rng.choice(["\n\n", "\n", "\n\n\n", "  \n\t"])
+    return sep.join(paras)
+
+
+def make_docs_run(root: Path, docs: list[tuple[str, str, str, str | None]], files_per_source: int = 1) -> RunDir:
+    """A run directory holding only docs/<source>/*.parquet, as the documents (and dedup) phases leave it.
+    `docs` are (source, id, text, language)."""
+    run = RunDir(root)
+    by_source: dict[str, list] = {}
+    for d in docs:
+        by_source.setdefault(d[0], []).append(d)
+    for src, rows in by_source.items():
+        folder = run.docs(src)
+        folder.mkdir(parents=True, exist_ok=True)
+        for k in range(files_per_source):
+            chunk = rows[k::files_per_source]
+            if not chunk:
+                continue
+            columns = {"id": [r[1] for r in chunk], "text": [r[2] for r in chunk], "source": [src] * len(chunk), "language": [r[3] for r in chunk]}
+            table = pa.table({**columns, "origin": [f"f:{i}" for i in range(len(chunk))]})
+            pq.write_table(conform(table, DOCUMENT_SCHEMA), folder / f"part-{k:03d}.parquet")
+    return run
+
+
+def corpus(n_per_lang: dict[str, int], seed: int = 7) -> list[tuple[str, str, str, str | None]]:
+    rng = random.Random(seed)
+    out = []
+    for lang, n in n_per_lang.items():
+        src = "code-src" if lang == "code" else "web"
+        out += [(src, f"{lang}-{i}", synthetic_text(rng, lang), lang) for i in range(n)]
+    return out
+
+
+def tokenizer_for(run: RunDir, vocab: int = 1200, alpha: float = 0.0, sample_bytes: int = 10**9, seed: int = 3) -> dict:
+    cfg = TokenizerConfig(train=TrainConfig(vocab_size=vocab, alpha=alpha, sample_bytes=sample_bytes, num_threads=1))
+    sources = sorted(p.name for p in run.docs().iterdir())
+    return build_tokenizer(run, sources=sources, seed=seed, run_fingerprint="test", cfg=cfg, base_dir=run.root, where="pipeline.yaml", origin="pipeline", log=lambda m: None)

@@ -62,15 +62,20 @@ def _hash_task(part: Part, _ctx: Any) -> dict[str, Any]:
     return {"records": 0, "sha256": content_sha256(part.path)}
 
 
-def identities(parts: list[Part], hash_content: bool = False, ray_address: str | None = None, num_cpus: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
-    """The identity of every input file of the plan, by (source, relpath). Hashing runs on Ray."""
+def identities(parts: list[Part], markers: Iterable[dict[str, Any]] = (), hash_content: bool = False,
+               ray_address: str | None = None, num_cpus: int | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The identity of every input file of the plan, by (source, relpath). With `hash_content` every file
+    is hashed; without, only the files whose size or mtime moved and whose marker has a hash (a run
+    made with --hash-inputs), so that a touched file with the same content is not redone. On Ray."""
     first: dict[tuple[str, str], Part] = {}
     for p in parts:
         first.setdefault((p.source, p.relpath), p)
     out = {key: file_identity(p.path) for key, p in first.items()}
-    if hash_content and first:
+    recorded = {(e["source"], e["file"]): e.get("input") or {} for e in markers}
+    to_hash = [p for key, p in first.items() if hash_content or ("sha256" in recorded.get(key, {}) and not same_file(recorded[key], out[key]))]
+    if to_hash:
         hashes: dict[tuple[str, str], str] = {}
-        run_pending(_hash_task, list(first.values()), None, is_done=lambda p: False, label="hash inputs", unit="files",
+        run_pending(_hash_task, to_hash, None, is_done=lambda p: False, label="hash inputs", unit="files",
                     ray_address=ray_address, num_cpus=num_cpus, on_done=lambda p, r: hashes.__setitem__((p.source, p.relpath), r["sha256"]))
         for key, sha in hashes.items():
             out[key]["sha256"] = sha

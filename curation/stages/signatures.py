@@ -53,7 +53,7 @@ class Signatures(Stage[SignaturesConfig]):
     ]
 
     def setup(self) -> None:
-        self.hasher = self.config.hasher()  # type: ignore[attr-defined]
+        self.hasher = self.config.hasher()
         self.hasher.signatures(["warm up the compiled kernel"])
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:

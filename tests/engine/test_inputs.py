@@ -74,3 +74,22 @@ def test_a_file_that_grew_into_more_parts_is_changed() -> None:
     idents = {("src", "a.jsonl"): {"size": 9, "mtime_ns": 9}}
     changes = detect([a0, a1], idents, [_marker(a0, {"size": 1, "mtime_ns": 1})], complete=True)
     assert changes.changed == ["src/a.jsonl"] and changes.added == []
+
+
+def test_a_touched_file_of_a_hashed_run_is_hashed_again_not_redone(tmp_path: Path, ray_session) -> None:
+    from curation.engine.inputs import identities
+
+    f = tmp_path / "a.jsonl"
+    f.write_text('{"text": "x"}\n')
+    part = Part("src", "a.jsonl", str(f))
+    marker = _marker(part, {**file_identity(str(f)), "sha256": content_sha256(str(f))})
+    os.utime(f, ns=(0, f.stat().st_mtime_ns + 10**9))  # touched: size and content unchanged
+    idents = identities([part], [marker])
+    assert idents[("src", "a.jsonl")]["sha256"] == marker["input"]["sha256"]
+    assert not detect([part], idents, [marker], complete=True)
+    f.write_text('{"text": "changed"}\n')
+    idents = identities([part], [marker])
+    assert detect([part], idents, [marker], complete=True).changed == ["src/a.jsonl"]
+    # files whose size and mtime did not move are not read at all
+    untouched = _marker(Part("src", "b.jsonl", str(tmp_path / "b.jsonl")), {})
+    assert "sha256" not in identities([part], [untouched])[("src", "a.jsonl")]

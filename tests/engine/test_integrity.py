@@ -1,5 +1,5 @@
 """Run-directory integrity, as real `curate run` processes: one writer at a time, and inputs that
-change between runs redone with every phase after them (dedup, shards, blend)."""
+change between runs redone with every phase after them (dedup, tokenizer, shards, blend)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ OUTPUTS = ("docs", "rejected", "quarantine", "stats", "dedup", "shards", "tokeni
 def eurlex_corpus(tmp_path: Path) -> Path:
     """Three EUR-Lex files of the bundled sample (real text), a tokenizer, shards and the demo blend.
 
-    The tokenizer is a given .model (SentencePiece trained here on the same texts): the pipeline-trained
-    one is reset by the same code (TokenizerPhase.reset, tested in tests/phases/test_tokenizer_reset.py)."""
+    The tokenizer is a given .model (SentencePiece trained here on the same texts); a test that needs the
+    pipeline to train one says so in its pipeline file."""
     import json
 
     import sentencepiece as spm
@@ -106,7 +106,10 @@ def test_one_writer_and_a_dead_writers_lock_is_taken_over(eurlex_corpus: Path) -
 
 @pytest.mark.slow
 def test_changed_inputs_are_redone_as_a_fresh_run_would(eurlex_corpus: Path) -> None:
+    """With a tokenizer the pipeline trains: it is trained again on the changed documents."""
     data, run = eurlex_corpus / "data", eurlex_corpus / "runs" / "lex"
+    pipeline = eurlex_corpus / "pipeline.yaml"
+    pipeline.write_text(pipeline.read_text().replace("model: lex.model", "train: {vocab_size: 1000}"))
     assert _run(eurlex_corpus, "runs").returncode == 0
     original = _digest(run)
 
@@ -119,6 +122,7 @@ def test_changed_inputs_are_redone_as_a_fresh_run_would(eurlex_corpus: Path) -> 
     added = _run(eurlex_corpus, "runs")
     assert added.returncode == 0, added.stderr
     assert "1 added (eurlex/copy_es.jsonl.gz)" in " ".join(added.stderr.split()) and "(3 already done)" in added.stderr
+    assert "tokenizer: training" in added.stderr  # trained again, on the new documents
     assert _run(eurlex_corpus, "fresh-added").returncode == 0
     assert _digest(run) == _digest(eurlex_corpus / "fresh-added" / "lex")
     assert _digest(run) != original

@@ -16,9 +16,11 @@ def test_ngram_buckets_stay_inside_each_text() -> None:
     parts = ngram_buckets(texts, (1, 2, 3, 4), 10)
     # " ab " has 4 unigrams, 3 bigrams, 2 trigrams, 1 four-gram; "  " 2, 1, 0, 0; " xyz " 5, 4, 3, 2
     expected = [[4, 2, 5], [3, 1, 4], [2, 0, 3], [1, 0, 2]]
-    for (b, d), want in zip(parts, expected):
-        assert np.bincount(d, minlength=3).tolist() == want
+    for (b, offsets), want in zip(parts, expected):
+        assert np.diff(offsets).tolist() == want and offsets[-1] == len(b)
         assert b.min() >= 0 and b.max() < 1 << 10
+    # a NUL inside a text is one of its characters, not a boundary between texts
+    assert np.diff(ngram_buckets(["a\x00b", "cd"], (1, 2), 10)[1][1]).tolist() == [4, 3]
     # lower-cased; the same n-gram in another text falls in the same bucket
     (b1, _), _, _, _ = ngram_buckets(["AB"], (1, 2, 3, 4), 10)
     assert b1.tolist() == parts[0][0][:4].tolist()

@@ -21,6 +21,7 @@ Code sources skip this stage: they keep language "code" (programming language in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curation.stages.langid.labels import DEFAULT_PRIORITIES, DEFAULT_RELATED, TARGETS, normalize_label
 from curation.stages.langid.model import LanguageModel, load_model
+from curation.stages.langid.tokens import segment_texts
 from curation.stages.langid.policy import CloseCalls, character_vote, softmax_rows
 from curation.stages.langid.close import CloseModel, load_close, log_softmax
 from curation.stages.langid.second import SECOND_MODELS, Cld3, load_second
@@ -161,19 +163,19 @@ class Langid(Stage[LangidConfig]):
             ask = np.flatnonzero((line_p[:, self._second_for] >= cfg.second_model_from).any(axis=1)
                                  | (line_p.max(axis=1) < cfg.second_model_below))
             if len(ask):
-                segs = [" ".join(pred.line_tokens[i])[:cfg.second_model_max_chars] for i in ask]
+                segs = segment_texts(pred.line_tokens, ask, cfg.second_model_max_chars)
                 scores = pred.line_logp[ask] + np.float32(cfg.second_model_weight) * self.second.log_probs(segs, labels)
                 line_p[ask] = softmax_rows(scores)
         for disc, own, cols in self.discriminators:
-            self._resplit(disc, own, cols, pred.line_tokens, line_p, pred.line_doc)
+            self._resplit(disc, own, cols, pred.line_tokens, line_p, pred.line_doc, pred.line_same)
         line_label = self.close.resolve_rows(line_p, declared)
         voted, share, has_lines = character_vote(pred.line_doc, pred.line_chars, line_label, len(texts), len(labels))
         doc_p = np.exp(pred.doc_logp)
         chosen = np.where(has_lines, voted, self.close.resolve_rows(doc_p, declared))
         return chosen, share, doc_p[np.arange(len(texts)), chosen]
 
-    def _resplit(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: list[list[str]],
-                 line_p: np.ndarray, line_doc: np.ndarray | None = None) -> None:
+    def _resplit(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
+                 line_p: np.ndarray, line_doc: np.ndarray | None = None, line_same: np.ndarray | None = None) -> None:
         """Re-split, in place, the probability fastText gives a close group among its languages, on the lines
         where the group holds at least `close_model_from` (and no member `close_model_below`); the
         discriminator's verdict on the line, and on its document's asked lines together, weigh in."""
@@ -181,10 +183,10 @@ class Langid(Stage[LangidConfig]):
         ask = np.flatnonzero((mass >= self.config.close_model_from) & (line_p[:, cols].max(axis=1) < self.config.close_model_below))
         cut = self.config.close_model_max_chars
         if self.config.close_model_unsure and "other" in disc.labels:
-            self._claim(disc, own, cols, line_tokens, line_p, mass)
+            self._claim(disc, own, cols, line_tokens, line_p, mass, line_same)
         if not len(ask):
             return
-        raw = disc.scores([" ".join(line_tokens[i])[:cut] for i in ask])[:, own]
+        raw = _scores_per_distinct(disc, line_tokens, ask, cut, line_same)[:, own]
         logp = log_softmax(raw)
         inside = np.log(np.maximum(line_p[np.ix_(ask, cols)], 1e-12) / mass[ask, None])
         combined = np.float32(self.config.close_model_weight) * logp + inside
@@ -197,8 +199,8 @@ class Langid(Stage[LangidConfig]):
             combined += np.float32(self.config.close_model_doc_weight) * prior[inv]
         line_p[np.ix_(ask, cols)] = mass[ask, None] * softmax_rows(combined)
 
-    def _claim(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: list[list[str]],
-               line_p: np.ndarray, mass: np.ndarray) -> None:
+    def _claim(self, disc: CloseModel, own: np.ndarray, cols: np.ndarray, line_tokens: Sequence[list[str]],
+               line_p: np.ndarray, mass: np.ndarray, line_same: np.ndarray | None = None) -> None:
         """On lines where fastText is unsure (best < close_model_unsure) and gives the group less than
         close_model_from, a model with an "other" label says whether the line is in the group at all:
         its log-probability of each member (of "other", for every label outside the group) is added."""
@@ -206,7 +208,7 @@ class Langid(Stage[LangidConfig]):
         rows = np.flatnonzero((line_p.max(axis=1) < cfg.close_model_unsure) & (mass < cfg.close_model_from))
         if not len(rows):
             return
-        logq = log_softmax(disc.scores([" ".join(line_tokens[i])[:cfg.close_model_max_chars] for i in rows]))
+        logq = log_softmax(_scores_per_distinct(disc, line_tokens, rows, cfg.close_model_max_chars, line_same))
         w = np.float32(cfg.close_model_weight)
         scores = np.log(np.maximum(line_p[rows], 1e-12)) + w * logq[:, [disc.labels.index("other")]]
         scores[:, cols] += w * (logq[:, own] - logq[:, [disc.labels.index("other")]])
@@ -234,10 +236,11 @@ class Langid(Stage[LangidConfig]):
         for start in range(0, len(todo), cfg.batch_docs):
             rows = todo[start:start + cfg.batch_docs]
             chosen, share, doc_p = self.label_batch([texts[i] for i in rows], declared)
-            for k, i in enumerate(rows):
-                labels[i] = self.model.labels[chosen[k]]
-                scores[i] = min(1.0, round(float(doc_p[k]), 6))
-                ratios[i] = round(float(share[k]), 6)
+            names = self.model.labels
+            for i, c, p, r in zip(rows, chosen.tolist(), doc_p.tolist(), share.tolist()):
+                labels[i] = names[c]
+                scores[i] = min(1.0, round(p, 6))
+                ratios[i] = round(r, 6)
         reasons = [self._decide(labels[i], scores[i], ratios[i], source, rules) for i in range(n)]
         table = table.set_column(table.schema.get_field_index("language"), "language", pa.array(labels, pa.string()))
         table = table.set_column(table.schema.get_field_index("language_score"), "language_score", pa.array(scores, pa.float64()))
@@ -260,3 +263,14 @@ class Langid(Stage[LangidConfig]):
         if ratio is not None and ratio < rules.min_ratio:
             return "language_ratio"
         return None
+
+
+def _scores_per_distinct(disc: CloseModel, line_tokens: Sequence[list[str]], rows: np.ndarray, limit: int,
+                         line_same: np.ndarray | None) -> np.ndarray:
+    """disc.scores of these lines' texts, each distinct line scored once (line_same: BatchPrediction's)."""
+    if line_same is None:
+        return disc.scores(segment_texts(line_tokens, rows, limit))
+    keys, first, where = np.unique(line_same[rows], return_index=True, return_inverse=True)
+    if len(keys) == len(rows):
+        return disc.scores(segment_texts(line_tokens, rows, limit))
+    return disc.scores(segment_texts(line_tokens, rows[first], limit))[where.reshape(-1)]

@@ -16,11 +16,12 @@ lengths), `bits` (log2 of the number of buckets), and a held-out slice (`heldout
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from curation.core.errors import UserError
 
@@ -34,25 +35,34 @@ def bundled_close_path(name: str) -> Path:
 
 
 def ngram_buckets(texts: list[str], orders: tuple[int, ...], bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per n in `orders`: (bucket, text index) of every character n-gram of every text (lower-cased, one
-    space added at each end so that word starts and ends count), in text order."""
-    joined = "\x00".join(f" {t.lower()} " for t in texts)
-    cp = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
-    sep = cp == 0
-    owner = np.cumsum(sep)  # text index of each position (a separator counts for the next text)
-    seps = np.concatenate([[0], owner])  # separators before each position
+    """Per n in `orders`: the bucket of every character n-gram of every text (lower-cased, one space added
+    at each end so that word starts and ends count), in text order, and where each text's n-grams start
+    (texts + 1 offsets: text i's are bucket[offsets[i]:offsets[i + 1]])."""
+    padded = [f" {t.lower()} " for t in texts]
+    lengths = np.fromiter(map(len, padded), np.int64, len(padded))
+    cp = np.frombuffer("\x00".join(padded).encode("utf-32-le"), np.uint32)
+    is_sep = np.zeros(len(cp), bool)  # where the joins are (a NUL inside a text is just a character)
+    is_sep[np.cumsum(lengths + 1)[:-1] - 1] = True
     shift = np.uint32(32 - bits)
     out = []
     h = np.zeros(len(cp), np.uint32)
+    crosses = np.zeros(len(cp), bool)  # whether the n-gram at each position has a join inside
     with np.errstate(over="ignore"):  # the hash wraps modulo 2**32 by design
         for n in range(1, max(orders) + 1):
             m = len(cp) - n + 1
             if m <= 0:
                 break
-            h = h[:m] * _PRIME + cp[n - 1:n - 1 + m]  # the n-gram at each position, from the (n-1)-gram
+            # the n-gram at each position from the (n-1)-gram there, in place
+            h, crosses = h[:m], crosses[:m]
+            np.multiply(h, _PRIME, out=h)
+            np.add(h, cp[n - 1:n - 1 + m], out=h)
+            np.logical_or(crosses, is_sep[n - 1:n - 1 + m], out=crosses)
             if n in orders:
-                ok = seps[n:n + m] == seps[:m]  # no separator inside the window
-                out.append((((h[ok] + np.uint32(n)) * _MIX) >> shift, owner[:m][ok]))
+                bucket = h[~crosses]
+                bucket += np.uint32(n)
+                bucket *= _MIX
+                bucket >>= shift
+                out.append((bucket, np.concatenate([[0], np.cumsum(np.maximum(lengths - n + 1, 0))])))
     return out
 
 
@@ -66,6 +76,7 @@ class CloseModel:
     orders: tuple[int, ...]
     bits: int
     path: str = ""
+    _dense: np.ndarray | None = field(default=None, repr=False, compare=False)  # weights as float32, on first use
 
     @classmethod
     def load(cls, path: str | Path) -> "CloseModel":
@@ -79,24 +90,24 @@ class CloseModel:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Summed log-likelihood ratios (texts, labels): the naive Bayes scores before normalisation."""
-        out = np.zeros((len(texts), len(self.labels)), np.float32)
+        n = len(texts)
+        total = np.zeros((n, len(self.labels)), np.float32)
         if not texts:
-            return out
-        total = np.zeros((len(texts), len(self.labels)), np.int32)
-        docs = np.arange(len(texts))
-        for b, d in ngram_buckets(texts, self.orders, self.bits):
-            if not len(b):
-                continue
-            # n-grams come in text order: each text's are one run, summed by reduceat (exact, in int32); a
-            # text without any n-gram of this length gets reduceat's stray row, masked out
-            starts = np.searchsorted(d, docs)
-            ends = np.append(starts[1:], len(b))
-            sums = np.add.reduceat(self.weights[b], np.minimum(starts, len(b) - 1), axis=0, dtype=np.int32)
-            sums[ends == starts] = 0
-            total += sums
-        out = total.astype(np.float32)
-        out *= np.float32(self.scale)
-        return out
+            return total
+        if self._dense is None:  # float32 holds every sum of int8 weights over a line exactly (< 2**24)
+            self._dense = self.weights.astype(np.float32)
+        # every order's n-grams as one sparse (orders x texts, buckets) count matrix: one product sums each
+        # text's bucket weights per order in C, without gathering a row per n-gram first
+        parts = ngram_buckets(texts, self.orders, self.bits)
+        if not parts:  # texts shorter than every order
+            return total
+        buckets = np.concatenate([b for b, _ in parts])
+        starts = np.cumsum([0] + [len(b) for b, _ in parts[:-1]])
+        indptr = np.concatenate([[0]] + [offsets[1:] + s for (_, offsets), s in zip(parts, starts)])
+        counts = sp.csr_matrix((np.ones(len(buckets), np.float32), buckets, indptr), shape=(len(parts) * n, len(self._dense)))
+        total = (counts @ self._dense).reshape(len(parts), n, -1).sum(axis=0)
+        total *= np.float32(self.scale)
+        return total
 
     def log_probs(self, texts: list[str]) -> np.ndarray:
         return log_softmax(self.scores(texts))

@@ -16,25 +16,22 @@ to fastText's own `predict` per document and per line: same results, slower.
 from __future__ import annotations
 
 import operator
-import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from curation.core.errors import UserError
 from curation.stages.langid.labels import normalize_label
+from curation.stages.langid.tokens import LINE_MARK, SplitOnDemand, marked_lines, segments
 
 # fastText's hierarchical-softmax and softmax score a label with log(p + 1e-5) ("std_log").
 _LOG_EPS = 1e-5
-# Characters str.split() treats as whitespace but fastText does not (fastText splits on ASCII space,
-# \t \n \v \f \r and \0 only): a document containing any of them is tokenized the exact, slower way.
-_NON_FASTTEXT_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-_FASTTEXT_SPACE = re.compile("[ \t\v\f\r\x00]+")
-_LABEL_PREFIX = "__label__"
 
 
 def bundled_model_path() -> Path:
@@ -50,18 +47,10 @@ class BatchPrediction:
     line_doc: np.ndarray  # (lines,) index of the line's document
     line_chars: np.ndarray  # (lines,) characters of the line (stripped)
     line_logp: np.ndarray  # (lines, labels), float32
-    line_tokens: list[list[str]]  # (lines,) the line's tokens, as fastText splits them
-
-
-def _tokens(text: str) -> list[list[str]]:
-    """The tokens of each non-empty line, split as fastText splits them."""
-    if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text:
-        lines = [[t for t in _FASTTEXT_SPACE.split(line) if t] for line in text.split("\n")]
-    else:
-        lines = [line.split() for line in text.split("\n")]
-    if _LABEL_PREFIX in text:  # fastText reads such tokens as labels and ignores them
-        lines = [[t for t in line if not t.startswith(_LABEL_PREFIX)] for line in lines]
-    return lines
+    line_tokens: Sequence[list[str]]  # (lines,) the line's tokens, as fastText splits them
+    # (lines,) a line of the batch with the same text as this one (itself where none), or None: a line's
+    # scores depend only on its text, so what is computed per line is computed once per distinct line
+    line_same: np.ndarray | None = None
 
 
 class _TokenRows:
@@ -78,7 +67,7 @@ class _TokenRows:
         self._reset()
 
     def _reset(self) -> None:
-        self.index: dict[str, int] = {}
+        self.index: dict[str, int] = {LINE_MARK: 0}  # row 0: the line mark, no rows (zero vector, count 0)
         self.vectors = np.zeros((4096, self.dim), np.float64)
         self.counts = np.zeros(4096, np.int64)
 
@@ -226,17 +215,36 @@ class LanguageModel:
         return self._predict_fast(texts, unit) if self.fast else self._predict_reference(texts, unit)
 
     def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
-        line_tokens, line_doc, line_chars = _segments(texts, unit)
-        n_docs, n_lines = len(texts), len(line_tokens)
-        flat = list(chain.from_iterable(line_tokens))
-        ids = self.rows.lookup(flat)
-        vec, cnt = self.rows.vectors[ids], self.rows.counts[ids]
-        lens = np.fromiter(map(len, line_tokens), np.int64, n_lines)
-        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if n_lines else lens
+        marked = marked_lines(texts) if unit == "line" else None
+        if marked is None:
+            line_tokens, line_doc, line_chars = segments(texts, unit)
+            ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
+            lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
+            same = None
+        else:  # the usual case: one split and one lookup pass over the whole batch, marks included
+            stream, lines, per_doc, exact = marked
+            ids = self.rows.lookup(stream)
+            is_mark = ids == 0
+            all_lens = np.diff(np.concatenate([[-1], np.flatnonzero(is_mark), [len(ids)]])) - 1
+            nonempty = all_lens > 0
+            ids, lens = ids[~is_mark], all_lens[nonempty]
+            line_doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
+            kept = list(compress(lines, nonempty))
+            line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
+            exact_lines = None if exact is None else np.repeat(np.asarray(exact, bool), per_doc)[nonempty]
+            line_tokens = SplitOnDemand(kept, exact_lines)
+            last = dict(zip(kept, range(len(kept))))  # web pages repeat lines (menus, footers) within a batch
+            same = np.fromiter(map(last.__getitem__, kept), np.int64, len(kept))
+        n_docs, n_lines = len(texts), len(lens)
+        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         line_doc_arr = np.asarray(line_doc, np.int64)
         dim = self.rows.dim
-        line_sum = np.add.reduceat(vec, starts, axis=0) if n_lines else np.zeros((0, dim))
-        line_cnt = np.add.reduceat(cnt, starts) if n_lines else np.zeros(0, np.int64)
+        # Each line's sum of its tokens' cached rows, as a sparse (lines x cached tokens) product: summed in
+        # C in token order (the same additions, in the same order, as a reduceat over the gathered rows)
+        # without gathering a row per token first.
+        tokens = sp.csr_matrix((np.ones(len(ids)), ids, indptr), shape=(n_lines, len(self.rows.vectors)))
+        line_sum = tokens @ self.rows.vectors if n_lines else np.zeros((0, dim))
+        line_cnt = np.add.reduceat(self.rows.counts[ids], indptr[:-1]) if n_lines else np.zeros(0, np.int64)
         # Each line read on its own ends with one end-of-line token; the whole document has just one.
         doc_sum = np.zeros((n_docs, dim))
         doc_cnt = np.zeros(n_docs, np.int64)
@@ -251,8 +259,9 @@ class LanguageModel:
             doc_logp=self._logp(doc_hidden),
             line_doc=line_doc_arr,
             line_chars=np.asarray(line_chars, np.int64),
-            line_logp=self._logp(line_hidden.astype(np.float32)),
+            line_logp=_per_distinct(self._logp, line_hidden.astype(np.float32), same),
             line_tokens=line_tokens,
+            line_same=same,
         )
 
     def _predict_reference(self, texts: list[str], unit: str) -> BatchPrediction:
@@ -270,50 +279,21 @@ class LanguageModel:
             return out
 
         doc_logp = scores([t.replace("\n", " ") for t in texts])
-        seg_tokens, seg_doc, seg_chars = _segments(texts, unit)
+        seg_tokens, seg_doc, seg_chars = segments(texts, unit)
         return BatchPrediction(self.labels, doc_logp, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64),
                                scores([" ".join(t) for t in seg_tokens]).astype(np.float32), seg_tokens)
 
 
-def _segments(texts: list[str], unit: str) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    """Tokens, document index and character count of each segment (non-empty line or paragraph)."""
-    if unit == "paragraph":
-        return _paragraphs(texts)
-    # one line per segment: split every line of the batch at C speed (map), then drop the empty ones
-    lines: list[str] = []
-    tokens: list[list[str]] = []
-    per_doc: list[int] = []
-    for text in texts:
-        split = text.split("\n")
-        lines += split
-        tokens += _tokens(text) if _NON_FASTTEXT_SPACE.search(text) or "\x00" in text or _LABEL_PREFIX in text \
-            else map(str.split, split)
-        per_doc.append(len(split))
-    keep = np.flatnonzero(np.fromiter(map(len, tokens), np.int64, len(tokens)))
-    doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[keep]
-    chars = np.fromiter(map(len, map(str.strip, lines)), np.int64, len(lines))[keep]
-    return [tokens[i] for i in keep.tolist()], doc, chars
-
-
-def _paragraphs(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    seg_tokens: list[list[str]] = []
-    seg_doc: list[int] = []
-    seg_chars: list[int] = []
-    for d, text in enumerate(texts):
-        open_paragraph = False
-        for toks, line in zip(_tokens(text), text.split("\n")):
-            if not toks:
-                open_paragraph = False
-                continue
-            if open_paragraph:
-                seg_tokens[-1] = seg_tokens[-1] + toks
-                seg_chars[-1] += len(line.strip())
-                continue
-            seg_tokens.append(toks)
-            seg_doc.append(d)
-            seg_chars.append(len(line.strip()))
-            open_paragraph = True
-    return seg_tokens, np.asarray(seg_doc, np.int64), np.asarray(seg_chars, np.int64)
+def _per_distinct(f, rows: np.ndarray, same: np.ndarray | None) -> np.ndarray:
+    """f(rows), computed once for each group of rows that `same` says are equal (see BatchPrediction)."""
+    if same is None:
+        return f(rows)
+    distinct = np.flatnonzero(same == np.arange(len(same)))
+    if len(distinct) == len(same):
+        return f(rows)
+    where = np.empty(len(same), np.int64)
+    where[distinct] = np.arange(len(distinct))
+    return f(rows[distinct])[where[same]]
 
 
 _MODELS: dict[str, LanguageModel] = {}

@@ -21,7 +21,7 @@ from curation.core.rundir import RunDir
 from curation.phases.shards.config import ShardsConfig
 from curation.formats.indexed import IndexedReader, IndexedWriter, optimal_dtype
 from curation.phases.shards.phase import build_shards
-from test_tokenizer import corpus, make_docs_run, synthetic_text, tokenizer_for
+from conftest import corpus, make_docs_run, synthetic_text, tokenizer_for
 
 CAP = 20_000  # tokens per shard in these tests: the larger groups are cut into parts
 
