@@ -49,7 +49,10 @@ def write_warc(path: Path, pages: list[tuple[str, bytes]], gzip: bool = True) ->
             req = StatusAndHeaders(f"GET /{url.split('/', 3)[-1]} HTTP/1.1", [("Host", "docs.example.org")], is_http_request=True)
             w.write_record(w.create_warc_record(url, "request", http_headers=req, warc_headers_dict={"WARC-Date": date}))
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(html)))], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=http, warc_headers_dict={"WARC-Date": date}))
+            # Common Crawl names the sniffed payload type; without it datatrove's WarcReader sniffs with libmagic
+            # and drops XHTML pages as text/xml (it read 39 of 300 pages)
+            headers = {"WARC-Date": date, "WARC-Identified-Payload-Type": "text/html"}
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=http, warc_headers_dict=headers))
 
 
 def pages_warc(folder: Path, source: str | None, limit: int) -> Path:
