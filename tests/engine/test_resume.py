@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import curate, tree_digest
-from curation.core.errors import RunFailed
 from curation.runner import run_pipeline
 
 

@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import token_docs
 from curation.reports.audit import audit_run
 from curation.core.errors import UserError
 from curation.phases.mix import Shard, compute_blend, load_mixture, mix_run, resolve_mixture, shares

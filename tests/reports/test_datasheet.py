@@ -7,7 +7,6 @@ import base64
 import json
 import re
 import shutil
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 

@@ -3,7 +3,6 @@ targets, declared languages, ratio), the stage, and the evaluation set."""
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pyarrow as pa
