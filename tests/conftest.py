@@ -316,22 +316,22 @@ def salamandra_model(debian_texts, tmp_path_factory) -> bytes:
 
 # --- synthetic docs runs (tokenizer and shards phases) ---------------------------------------------
 
-WORDS = {
+SYNTHETIC_WORDS = {
     "es": "el la de que y en los se del las un por con una su para es al como más pero sus ciudad gobierno agua tiempo mundo vida casa año trabajo historia niño señal está también".split(),
     "ca": "el la de que i a en els es per un una amb no del com més però ciutat govern aigua temps món vida casa any treball història això està també".split(),
     "eu": "eta da ez bat du zen dira ere baina hori egin behar izan dute hiria gobernua ura denbora mundua bizitza etxea urtea lana historia".split(),
     "en": "the of and to in is was for that with as on by at from his her city government water time world life house year work history".split(),
 }
-CODE = ["def f(x):\n    return x + 1\n", "for (int i = 0; i < n; i++) {\n\tsum += a[i];\n}\n", "if x:\n        y = [1, 2, 3]\r\n"]
+SYNTHETIC_CODE = ["def f(x):\n    return x + 1\n", "for (int i = 0; i < n; i++) {\n\tsum += a[i];\n}\n", "if x:\n        y = [1, 2, 3]\r\n"]
 
 
 def synthetic_text(rng: random.Random, lang: str) -> str:
     """A document with paragraphs, digits, runs of spaces, tabs and newlines, accents (NFC and NFD)."""
     if lang == "code":
-        return "".join(rng.choice(CODE) for _ in range(rng.randint(2, 8)))
+        return "".join(rng.choice(SYNTHETIC_CODE) for _ in range(rng.randint(2, 8)))
     paras = []
     for _ in range(rng.randint(1, 4)):
-        words = [rng.choice(WORDS[lang]) for _ in range(rng.randint(8, 60))]
+        words = [rng.choice(SYNTHETIC_WORDS[lang]) for _ in range(rng.randint(8, 60))]
         if rng.random() < 0.3:
             words.insert(rng.randrange(len(words)), str(rng.randint(0, 10**6)))
         paras.append(" ".join(words).capitalize() + ".")
