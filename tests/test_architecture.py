@@ -37,3 +37,21 @@ def test_function_level_imports_count(tmp_path):
     edges = import_cycles.graph(pkg)
     assert edges["curation.low.base"] == {"curation.high"}
     assert import_cycles.cycles(edges) == [["curation.high", "curation.low.base"]]
+
+
+# ARCHITECTURE.md's layers, top to bottom; "top" is runner, cli, train, bench, evals.
+LAYERS = ["core", "config", "formats", "readers", "stages", "engine", "phases", "reports", "top"]
+# The one sanctioned exception: the pipeline's config sections are assembled from the config classes
+# that stages and phases declare beside their code.
+ASSEMBLERS = {"curation.config.stages", "curation.config.pipeline"}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else "top"
+
+
+def test_no_module_imports_from_a_layer_below_its_own():
+    below = sorted(f"{a} -> {b}" for a, targets in import_cycles.graph().items() for b in targets
+                   if a not in ASSEMBLERS and LAYERS.index(_layer(b)) > LAYERS.index(_layer(a)))
+    assert below == []

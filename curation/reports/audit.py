@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.config.manifest import bundled_manifest_path
-from curation.core.errors import UserError
 from curation.core.rundir import RunDir
 from curation.core.yamlfile import load as load_yaml
 from curation.formats.indexed import bin_path, idx_path
