@@ -1,11 +1,6 @@
-"""The `curate sources` commands.
-
-Every user mistake in a YAML file must come back as a UserError of one line per mistake that names the
-file, the line, the entry and the field, and the CLI must print it as `error: ...` (exit 2, no traceback).
-"""
+"""The `curate sources` commands."""
 
 from __future__ import annotations
-
 
 import pytest
 import yaml
@@ -13,14 +8,6 @@ import yaml
 from curation.config.manifest import bundled_manifest_path, load_manifest
 
 from conftest import curate, line_of, write, manifest_text, entry
-
-# Sources of the Salamandra card that the bundled manifest must carry (ids as in sources.yaml).
-KEY_SOURCES = [
-    "colossal-oscar", "starcoder", "fineweb-edu", "hplt-es", "eurlex", "mc4-legal", "macocu", "curlicat",
-    "wikimedia", "opensubtitles", "parlamint", "aya", "ncc", "catalog", "corpusnos", "euscrawl", "latxa",
-    "legal-es", "french-pd-books", "pes2o",
-]
-
 
 def test_cli_validate_reports_one_line_without_traceback(tmp_path):
     text = manifest_text(entry("a", "A"), entry("x", "X", **{"format: jsonl": "format: csv"}))

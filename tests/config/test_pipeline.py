@@ -1,8 +1,4 @@
-"""Pipeline files (curation/config/pipeline.py).
-
-Every user mistake in a YAML file must come back as a UserError of one line per mistake that names the
-file, the line, the entry and the field, and the CLI must print it as `error: ...` (exit 2, no traceback).
-"""
+"""Pipeline files (curation/config/pipeline.py)."""
 
 from __future__ import annotations
 
@@ -17,14 +13,6 @@ from curation.config.manifest import load_manifest, sample_dir
 from curation.config.pipeline import load_pipeline
 
 from conftest import curate, line_of, write, manifest_text, entry, assert_one_line_error
-
-# Sources of the Salamandra card that the bundled manifest must carry (ids as in sources.yaml).
-KEY_SOURCES = [
-    "colossal-oscar", "starcoder", "fineweb-edu", "hplt-es", "eurlex", "mc4-legal", "macocu", "curlicat",
-    "wikimedia", "opensubtitles", "parlamint", "aya", "ncc", "catalog", "corpusnos", "euscrawl", "latxa",
-    "legal-es", "french-pd-books", "pes2o",
-]
-
 
 # --- pipeline files -------------------------------------------------------------------------------
 
