@@ -87,6 +87,8 @@ def _document(raw: str, path: Path, n: int) -> dict[str, Any]:
     language = record.get("language")
     if language is not None and not isinstance(language, str):
         raise UserError(f"{path}:{n}: field 'language' must be a string")
+    if not isinstance(record.get("metadata") or {}, dict):
+        raise UserError(f"{path}:{n}: field 'metadata' must be a JSON object")
     metadata = dict(record.get("metadata") or {})
     metadata.update({k: v for k, v in record.items() if k in _ANNOTATIONS})
     return {"id": record.get("id", n), "text": record["text"], "language": language, "metadata": metadata}

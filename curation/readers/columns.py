@@ -205,7 +205,7 @@ class ColumnMapper:
         label = self._value(native, self.fields.language, n)
         fallback = pa.scalar(self.single_language, pa.string())
         if label is None:
-            return pa.repeat(pa.scalar(self.single_language, pa.string()), n)
+            return pa.repeat(fallback, n)
         return pc.coalesce(pc.utf8_lower(label), fallback)
 
     def _score(self, native, n: int) -> pa.Array:

@@ -8,16 +8,15 @@ entry (a record that cannot be parsed: invalid JSON or UTF-8, a missing text fie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
 from curation.config.manifest import Source
-from curation.config.row_filter import MISSING as _MISSING, RowFilter, get_path
+from curation.config.row_filter import MISSING as _MISSING, get_path
 from curation.core.schema import DOCUMENT_SCHEMA, QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA
-from curation.readers.columns import READ_STAGE, REJECTED_READ_SCHEMA, SOURCE_FILTER, metadata_json
+from curation.readers.columns import READ_STAGE, REJECTED_READ_SCHEMA, ColumnMapper, SOURCE_FILTER, metadata_json
 from curation.readers.parts import Part
 
 # WARC records carry their id and URL: these are the defaults when the source's fields do not say.
@@ -49,14 +48,12 @@ class DocumentBuilder:
         warc = self.source.format == "warc"
         self._id = fm.id or (WARC_DEFAULTS["id"] if warc else None)
         self._url = fm.url or (WARC_DEFAULTS["url"] if warc else None)
-        self._dir = PurePosixPath(self.part.relpath).parent.name
-        self._file = PurePosixPath(self.part.relpath).name
-        self._single_language = self.source.languages[0] if len(self.source.languages) == 1 else None
-        self._filter = RowFilter(self.source.filter) if self.source.filter else None
-        self._metadata = dict(fm.metadata)
-        for name, path in (("title", fm.title), ("programming_language", fm.programming_language)):
-            if path:
-                self._metadata[name] = path
+        # what the Arrow path derives from the source and the file, derived once for both paths
+        self.mapper = ColumnMapper(self.source, self.part.relpath)
+        self._dir, self._file = self.mapper.dir, self.mapper.file
+        self._single_language = self.mapper.single_language
+        self._filter = self.mapper.filter
+        self._metadata = self.mapper.metadata
 
     def __len__(self) -> int:
         return self.records

@@ -32,7 +32,7 @@ _PARSE = pj.ParseOptions(newlines_in_values=False)
 
 def read_jsonl(source: Source, part: Part, builder: DocumentBuilder, batch_records: int) -> Iterator[None]:
     """Adds the part's records to `builder`, yielding whenever a batch may be full."""
-    mapper = ColumnMapper(source, part.relpath)
+    mapper = builder.mapper
     parser = BlockParser()
     with fsspec.open(part.path, "rb") as f:
         try:

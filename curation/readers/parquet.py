@@ -48,7 +48,7 @@ def read_parquet(source: Source, part: Part, builder: DocumentBuilder, batch_rec
                 yield None
             return
         columns = _columns(source, names)
-        mapper = ColumnMapper(source, part.relpath)
+        mapper = builder.mapper
         for rg in range(start, end):
             n = meta.row_group(rg).num_rows
             try:

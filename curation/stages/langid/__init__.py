@@ -228,15 +228,17 @@ class Langid(Stage[LangidConfig]):
         labels: list[str | None] = [None] * n
         scores: list[float | None] = [None] * n
         ratios: list[float | None] = [None] * n
-        todo = [i for i in range(n) if not (rules.trust_native and native[i])]
+        todo = []
         for i in range(n):
             if rules.trust_native and native[i]:
                 labels[i], scores[i] = native[i], native_score[i]
-        declared = np.array([lab in source.languages for lab in self.model.labels], bool)
+            else:
+                todo.append(i)
+        names = self.model.labels
+        declared = np.array([lab in source.languages for lab in names], bool)
         for start in range(0, len(todo), cfg.batch_docs):
             rows = todo[start:start + cfg.batch_docs]
             chosen, share, doc_p = self.label_batch([texts[i] for i in rows], declared)
-            names = self.model.labels
             for i, c, p, r in zip(rows, chosen.tolist(), doc_p.tolist(), share.tolist()):
                 labels[i] = names[c]
                 scores[i] = min(1.0, round(p, 6))

@@ -47,6 +47,11 @@ class Verdict:
 KEEP = Verdict()
 
 
+def verdict(reason: str | None) -> Verdict:
+    """The verdict of a rule-based filter without a score: keep, or drop for `reason`."""
+    return KEEP if reason is None else Verdict(reason)
+
+
 @dataclass
 class Docs:
     """A batch of documents: text, language and the native metadata (JSON, parsed once on first use)."""

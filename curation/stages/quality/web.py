@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import KEEP, Doc, FilterConfig, QualityFilter, Verdict
+from curation.stages.quality.base import Doc, FilterConfig, QualityFilter, Verdict, verdict
 from curation.stages.quality.words import gopher_stop_words, split_sentences, split_tokens
 
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "–")
@@ -23,10 +23,6 @@ _ELLIPSES = ("...", "…")
 # Sentence-final characters for FineWeb's line-punctuation rule (a subset of datatrove's list, enough for
 # the scripts of the 35 languages).
 _TERMINAL = tuple(".!?…;:。？！؟।\"'”’»)")
-
-
-def _verdict(reason: str | None) -> Verdict:
-    return KEEP if reason is None else Verdict(reason)
 
 
 def _is_word(token: str) -> bool:
@@ -55,7 +51,7 @@ class GopherQuality(QualityFilter[GopherQualityConfig]):
     reason_prefixes = ("gopher:",)
 
     def judge(self, doc: Doc, source: Source) -> Verdict:
-        return _verdict(self.check(doc.text, doc.language))
+        return verdict(self.check(doc.text, doc.language))
 
     def check(self, text: str, language: str | None) -> str | None:
         c = self.config
@@ -178,7 +174,7 @@ class GopherRepetition(QualityFilter[GopherRepetitionConfig]):
     _lines = re.compile(r"\n+")
 
     def judge(self, doc: Doc, source: Source) -> Verdict:
-        return _verdict(self.check(doc.text))
+        return verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
         c = self.config
@@ -235,7 +231,7 @@ class C4(QualityFilter[C4Config]):
     reason_prefixes = ("c4:",)
 
     def judge(self, doc: Doc, source: Source) -> Verdict:
-        return _verdict(self.check(doc.text))
+        return verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
         c = self.config
@@ -284,7 +280,7 @@ class FineWeb(QualityFilter[FineWebConfig]):
     reason_prefixes = ("fineweb:",)
 
     def judge(self, doc: Doc, source: Source) -> Verdict:
-        return _verdict(self.check(doc.text))
+        return verdict(self.check(doc.text))
 
     def check(self, text: str) -> str | None:
         c = self.config

@@ -83,3 +83,6 @@ def test_quality_score_command(tmp_path: Path) -> None:
     f.write_text('{"id": 1}\n', encoding="utf-8")
     bad = curate("quality", "score", str(f), "--filter", "gopher")
     assert bad.returncode == 2 and f"{f}:1: field 'text'" in bad.stderr
+    f.write_text('{"text": "x", "metadata": "not an object"}\n', encoding="utf-8")
+    bad = curate("quality", "score", str(f), "--filter", "gopher")
+    assert bad.returncode == 2 and f"{f}:1: field 'metadata'" in bad.stderr and "Traceback" not in bad.stderr
