@@ -64,4 +64,4 @@ def invalidate(ctx: PhaseContext, phases: list[Phase], changes: Changes, log: Ca
         source, slug = key.split("/", 1)
         ledger = Ledger(run.ledger(DOCUMENTS_PHASE) / source)
         drop_part(run, source, slug, ledger.read(slug) if ledger.is_done(slug) else None)
-    remove(run.ledger(INPUTS_LEDGER) / f"{COMPLETE}.json")
+    Ledger(run.ledger(INPUTS_LEDGER)).forget(COMPLETE)

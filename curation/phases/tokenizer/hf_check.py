@@ -51,11 +51,11 @@ def measure(corpus: str, texts: Iterator[tuple[str, str]], sp: Any, encoders: di
     """`encoders`: loader name -> (encode(list of texts) -> id lists, decode(ids) -> text, bos in front)."""
     rows = {name: Agreement(corpus, name) for name in encoders}
     for batch in _batches(texts):
-        ids = [doc[1] for doc in batch]
-        want = sp.encode(ids)
+        texts_only = [doc[1] for doc in batch]
+        want = sp.encode(texts_only)
         for name, (encode, decode, bos) in encoders.items():
             row = rows[name]
-            for (doc_id, text), sp_ids, got in zip(batch, want, encode(ids)):
+            for (doc_id, text), sp_ids, got in zip(batch, want, encode(texts_only)):
                 expected = ([sp.bos_id()] if bos else []) + sp_ids
                 row.docs += 1
                 if got == expected:

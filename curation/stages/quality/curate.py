@@ -128,14 +128,16 @@ class CurateScorer:
                 logs[name] = log
             total = np.sum(list(logs.values()), axis=0) if logs else np.zeros(parsed.n_docs)
             scores = np.exp(total)
+            # to Python floats once per evaluator, not once per document and evaluator
+            factor_cols = {name: np.exp(log).tolist() for name, log in logs.items()}
         lyric = self._lyrics(parsed) if self.config.lyric_exemption else np.zeros(parsed.n_docs, bool)
+        doc_scores = np.where(lyric, 1.0, scores).tolist()
         out = []
-        for d in range(parsed.n_docs):
-            if n_par[d] == 0:
+        for d, paragraphs in enumerate(n_par.tolist()):
+            if paragraphs == 0:
                 out.append(Scored(0.0, {}))
                 continue
-            factors = {name: float(np.exp(log[d])) for name, log in logs.items()}
-            out.append(Scored(1.0 if lyric[d] else float(scores[d]), factors))
+            out.append(Scored(doc_scores[d], {name: col[d] for name, col in factor_cols.items()}))
         return out
 
     @staticmethod
