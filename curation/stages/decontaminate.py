@@ -82,6 +82,13 @@ def read_passages(ev: EvalSet) -> Iterator[str]:
     path = Path(ev.path)
     if not path.is_file():
         raise UserError(f"stages.decontaminate.against '{ev.name}': {path} is not a file")
+    try:
+        yield from _passages(ev, path)
+    except (UnicodeDecodeError, OSError, EOFError) as e:  # not UTF-8, a damaged .gz: one line, not a traceback
+        raise UserError(f"stages.decontaminate.against '{ev.name}': {path}: cannot read ({e})") from None
+
+
+def _passages(ev: EvalSet, path: Path) -> Iterator[str]:
     opener = gzip.open if path.suffix == ".gz" else open
     is_jsonl = path.name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz"))
     with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]

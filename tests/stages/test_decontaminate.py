@@ -17,6 +17,7 @@ from curation.stages.decontaminate import (
     DecontaminateConfig,
     EvalSet,
     ngram_hashes,
+    read_passages,
     words,
 )
 
@@ -72,6 +73,16 @@ def test_missing_field_names_the_file_and_line(tmp_path):
     stage = Decontaminate(DecontaminateConfig(against=[EvalSet(name="s", path=str(f), text_field="question")]))
     with pytest.raises(UserError, match=r"set.jsonl:2: field 'question'"):
         stage.ensure_setup()
+
+
+def test_an_unreadable_set_file_is_one_line(tmp_path):
+    latin1 = tmp_path / "set.txt"
+    latin1.write_bytes("caf\u00e9".encode("latin-1") + b"\n")  # not UTF-8
+    damaged = tmp_path / "set.jsonl.gz"
+    damaged.write_bytes(b"not gzip")
+    for path in (latin1, damaged):
+        with pytest.raises(UserError, match=rf"against 'x': .*{path.name}: cannot read"):
+            list(read_passages(EvalSet(name="x", path=str(path))))
 
 
 def test_shared_boilerplate_between_real_texts_is_found(tmp_path):
