@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from curation.cli.console import console, log
-from curation.cli.tables import FORMATS, Column, show, to_csv, to_json
+from curation.cli.tables import FORMATS, Column, decimals, show, to_csv, to_json
 from curation.core.errors import RunFailed
 from curation.core.rundir import RunDir
 from curation.reports.summary import RunSummary, summarize
@@ -18,7 +18,7 @@ STAGE_COLUMNS = [
     Column("in", number=True),
     Column("dropped", number=True),
     Column("out", number=True),
-    Column("mb_out", "MB out", number=True, fmt=lambda v: f"{v:,.2f}", drop=2),
+    Column("mb_out", "MB out", number=True, fmt=decimals(2), drop=2),
     Column("top_reasons", "top drop reasons", drop=1),
 ]
 SOURCE_COLUMNS = [

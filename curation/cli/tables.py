@@ -53,10 +53,6 @@ class Column:
         return str(value)
 
 
-def count(v: int) -> str:
-    return f"{v:,}"
-
-
 def decimals(n: int) -> Callable[[float], str]:
     return lambda v: f"{v:,.{n}f}"
 

@@ -109,8 +109,16 @@ def _fast_record(rec, offset: int) -> WarcRecord:
     )
 
 
-def _read_warcio(part: Part, builder: DocumentBuilder, base: int) -> Iterator[None]:
-    """warcio from `base` (a record boundary) to the end of the part, with its exact damage reports."""
+def _read_warcio(part: Part, builder: DocumentBuilder, base: int | None) -> Iterator[None]:
+    """warcio from `base` (a record boundary) to the end of the part, with its exact damage reports. In a
+    .warc.gz, reading goes on at the next member that starts a record after damage: the records after it
+    are not lost."""
+    while base is not None:
+        base = yield from _read_warcio_from(part, builder, base)
+
+
+def _read_warcio_from(part: Part, builder: DocumentBuilder, base: int) -> Iterator[None]:
+    """Returns where to go on after unreadable data (a .warc.gz's next record member), or None at the end."""
     with fsspec.open(part.path, "rb") as f:
         f.seek(base)
         it = ArchiveIterator(f, arc2warc=True)
@@ -129,9 +137,9 @@ def _read_warcio(part: Part, builder: DocumentBuilder, base: int) -> Iterator[No
             except Exception as e:  # noqa: BLE001 - warcio raises many types on corrupt input (AttributeError on garbled headers too)
                 builder.quarantine(end, f"unreadable WARC data at offset {end}: {type(e).__name__}: {e}", None)
                 yield None
-                return
+                return next_member(f, end + 1, part.end) if part.path.endswith(".gz") else None
             if part.end is not None and offset >= part.end:
-                return  # the next part's record
+                return None  # the next part's record
             missing = getattr(record.raw_stream, "limit", 0)  # bytes of the record's block never read
             length = record.rec_headers.get_header("Content-Length") or ""
             if record.format == "warc" and not length.strip().isdigit():

@@ -8,7 +8,7 @@ digits (punctuation and whitespace differences do not hide a copy).
 Each set is a file: `.jsonl` / `.jsonl.gz` (one passage per record, in `text_field`) or plain text (one
 passage per line). Passages shorter than `ngram` words have no n-gram and cannot be matched; how many
 there were is reported. A set's n-grams are 64-bit hashes in a sorted array, built once per worker; a
-document's n-grams are hashed with numpy in one pass and looked up by binary search.
+batch's n-grams are hashed with numpy and looked up by one binary search per set.
 """
 
 from __future__ import annotations
@@ -121,12 +121,12 @@ class NgramSet:
                 self.too_short += 1
         self.hashes = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
 
-    def hits(self, doc_hashes: np.ndarray) -> int:
-        """How many of the document's n-grams occur in the set."""
-        if not len(doc_hashes) or not len(self.hashes):
-            return 0
-        pos = np.searchsorted(self.hashes, doc_hashes).clip(max=len(self.hashes) - 1)
-        return int((self.hashes[pos] == doc_hashes).sum())
+    def found(self, hashes: np.ndarray) -> np.ndarray:
+        """Which of the given n-gram hashes occur in the set (one binary search for them all)."""
+        if not len(hashes) or not len(self.hashes):
+            return np.zeros(len(hashes), dtype=bool)
+        pos = np.searchsorted(self.hashes, hashes).clip(max=len(self.hashes) - 1)
+        return self.hashes[pos] == hashes
 
 
 class Decontaminate(Stage[DecontaminateConfig]):
@@ -138,13 +138,18 @@ class Decontaminate(Stage[DecontaminateConfig]):
 
     def process(self, table: pa.Table, source: Source) -> StageOutput:
         cfg = self.config
-        reasons: list[str | None] = []
-        counts: list[dict[str, int]] = []
-        for text in table["text"].to_pylist():
-            if len(self._cache) > 1_000_000:  # bounded memory over a long part
-                self._cache.clear()
-            doc = ngram_hashes(words(text), cfg.ngram, self._cache)
-            hit_sets = [s.name for s in self.sets if s.hits(doc)]
-            counts.append({f"documents_matching:{name}": 1 for name in hit_sets})
-            reasons.append(f"contamination:{hit_sets[0]}" if hit_sets and cfg.mode == "drop" else None)
+        if len(self._cache) > 1_000_000:  # bounded memory over a long part
+            self._cache.clear()
+        # The n-grams of every document of the batch in one array (owner = the document's row), so each
+        # set is searched once per batch, not once per document.
+        per_doc = [ngram_hashes(words(text), cfg.ngram, self._cache) for text in table["text"].to_pylist()]
+        owner = np.repeat(np.arange(len(per_doc)), [len(h) for h in per_doc])
+        grams = np.concatenate(per_doc) if per_doc else np.empty(0, dtype=np.uint64)
+        matched = [np.unique(owner[s.found(grams)]).tolist() for s in self.sets]
+        hit_sets: list[list[str]] = [[] for _ in per_doc]
+        for s, rows in zip(self.sets, matched):
+            for i in rows:
+                hit_sets[i].append(s.name)
+        counts = [{f"documents_matching:{name}": 1 for name in names} for names in hit_sets]
+        reasons = [f"contamination:{names[0]}" if names and cfg.mode == "drop" else None for names in hit_sets]
         return StageOutput(table, reasons, counts)

@@ -80,3 +80,20 @@ def test_compressed_jsonl_larger_than_a_part_is_reported(tmp_path):
     path.write_bytes(gzip.compress(b'{"text": "x"}\n' * 1000))
     parts = plan_parts(make_source("jsonl.gz", path), max_part_bytes=10)
     assert [p.relpath for p in unsplittable(parts, 10)] == ["a.jsonl.gz"]
+
+
+def test_damaged_member_of_a_warc_gz_loses_only_its_record(big_warc, tmp_path):
+    """A .warc.gz whose one member is damaged: that member is quarantined, the records after it are still read."""
+    data = big_warc.read_bytes()
+    members = [m for m in range(len(data)) if data.startswith(b"\x1f\x8b\x08", m) and next_member(io.BytesIO(data), m, m + 1) == m]
+    assert len(members) == 61
+    bad = members[30]
+    damaged = tmp_path / "damaged.warc.gz"
+    damaged.write_bytes(data[: bad + 30] + b"\x00" * 20 + data[bad + 50 :])
+    r = read_all(make_source("warc", damaged, languages=["es"]))
+    whole = read_all(make_source("warc", big_warc, languages=["es"]))
+    assert [q["offset"] for q in r.quarantined] == [bad]
+    assert r.records == 61  # 60 records read, 1 quarantined
+    assert len(r.docs) + len(r.rejected) == 60
+    lost = {d["id"] for d in whole.docs + whole.rejected} - {d["id"] for d in r.docs + r.rejected}
+    assert len(lost) == 1

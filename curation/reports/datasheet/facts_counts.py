@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from curation.core.rundir import RunDir
+from curation.engine.stats import summary_rows
 
 # Columns of the documents whose missing values the datasheet reports (curation/core/schema.py).
 MISSING_COLUMNS = ("url", "language", "language_score", "metadata", "quality_score")
@@ -116,8 +117,6 @@ def document_facts(stages: dict[str, Any], dedup: dict[str, Any] | None, recon: 
             for lang, c in langs.items():
                 cells[(src, lang)] += c["docs_out"]
     else:
-        from curation.engine.stats import summary_rows
-
         for row in summary_rows(stages["stages"], [s for s in stages["order"] if s != "read"]):
             cells[(row["source"], row["language"])] += row["kept_docs"]
     order = {s["id"]: i for i, s in enumerate(sources)}
