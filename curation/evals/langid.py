@@ -103,7 +103,11 @@ def run(console: Console | None = None, split: str = "test") -> dict[str, Any]:
         result["modes"][name] = m
     # close groups from single-language sources (hplt-nn, a Bosnian site, ...): the source declares the
     # document's language and English
-    own = [label(both, [d], [d.language, "en"])[0][0] for d in close_docs]
+    own = [""] * len(close_docs)
+    for lang in sorted({d.language for d in close_docs}):  # one batch per declared pair, not one per document
+        rows = [i for i, d in enumerate(close_docs) if d.language == lang]
+        for i, p in zip(rows, label(both, [close_docs[i] for i in rows], [lang, "en"])[0]):
+            own[i] = p
     result["close_groups_declared_own"] = score(close_docs, own, None, close_langs)
     gl_docs = [d for d in docs if d.language == "gl"]
     gl_pred, _ = label(both, gl_docs, ["gl", "en"])
