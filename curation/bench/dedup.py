@@ -243,8 +243,8 @@ class _MemorySampler:
 
 
 def full_dedup(n_docs: int, console: Console, per_part: int = 25_000) -> dict[str, Any]:
-    from curation.engine.executor import ensure_ray, run_tasks
     from curation.config.stages import StagesConfig
+    from curation.engine.executor import ensure_ray, run_tasks
 
     ensure_ray()
     import ray

@@ -10,7 +10,6 @@ overlap F1 of two engines' texts per page (multisets of whitespace-separated wor
 from __future__ import annotations
 
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.bench._pages import pages_warc
+from curation.bench.timing import best_of
 from curation.config.manifest import FieldMap, Source
 from curation.readers import plan_parts, read_part
 from curation.stages.extract import Extract, ExtractConfig
@@ -48,15 +48,6 @@ def datatrove_extract(htmls: list[str], urls: list[str | None]) -> list[str]:
     return [out.get(str(i), "") for i in range(len(htmls))]  # datatrove drops pages it extracts nothing from
 
 
-def _best(fn, repeat: int):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
-
-
 def run(repeat: int = 1, console: Console | None = None, input: str | None = None, pages: int = DEFAULT_PAGES) -> list[dict]:
     console = console or Console()
     with tempfile.TemporaryDirectory(prefix="curate-bench-extract-") as tmp:
@@ -64,11 +55,11 @@ def run(repeat: int = 1, console: Console | None = None, input: str | None = Non
     htmls, urls = table["text"].to_pylist(), table["url"].to_pylist()
     n, mb = len(htmls), sum(len(h.encode()) for h in htmls) / 1e6
     console.print(f"{n} HTML pages, {mb:.1f} MB, from {input or 'the HTML manuals under /usr/share/doc'}")
-    t_dt, dt_texts = _best(lambda: datatrove_extract(htmls, urls), repeat)
+    t_dt, dt_texts = best_of(repeat, lambda: datatrove_extract(htmls, urls))
     rows = [{"engine": "datatrove Trafilatura(favour_precision)", "seconds": t_dt, "texts": dt_texts}]
     for engine in ("trafilatura", "resiliparse"):
         stage = Extract(ExtractConfig(engine=engine))
-        t, out = _best(lambda: stage.process(table, src), repeat)
+        t, out = best_of(repeat, lambda: stage.process(table, src))
         rows.append({"engine": f"curation extract, engine: {engine}", "seconds": t, "texts": out.table["text"].to_pylist()})
     ours = rows[1]["texts"]
     result = Table(title=f"curate bench extract: {n} real pages, one core (best of {repeat})", title_justify="left")

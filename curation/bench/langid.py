@@ -21,12 +21,12 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
-from curation.evals.sets.langid import build
-from curation.stages.langid.model import LanguageModel, bundled_model_path
-from curation.stages.langid.close import CloseModel, bundled_close_path
-from curation.stages.langid.second import Cld3
 from curation.config.manifest import TARGET_LANGUAGES, Source, sample_dir
+from curation.evals.sets.langid import build
 from curation.stages.langid import Langid, LangidConfig
+from curation.stages.langid.close import CloseModel, bundled_close_path
+from curation.stages.langid.model import LanguageModel, bundled_model_path
+from curation.stages.langid.second import Cld3
 
 
 def bench_documents() -> list[str]:

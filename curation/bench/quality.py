@@ -13,8 +13,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import time
-from typing import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,6 +20,7 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
+from curation.bench.timing import best_of
 from curation.config.manifest import Source, sample_dir
 from curation.evals.sets.langid import build
 from curation.stages.quality import Quality, QualityConfig
@@ -41,18 +40,14 @@ def bench_documents() -> list[str]:
     return texts
 
 
-def _best(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run(repeat: int = 3, console: Console | None = None) -> dict:
     from datatrove.data import Document
-    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+    )
     from threadpoolctl import threadpool_limits
 
     console = console or Console()
@@ -74,9 +69,9 @@ def run(repeat: int = 3, console: Console | None = None) -> dict:
         stage.ensure_setup()
         scorer = CurateScorer()
         scorer.score_batch(texts[:2], ["en", "en"])  # load Punkt
-        t_ref, ref_kept = _best(repeat, datatrove_chain)
-        t_ours, _ = _best(repeat, lambda: stage.process(table, source))
-        t_curate, _ = _best(repeat, lambda: scorer.score_batch(texts, ["en"] * len(texts)))
+        t_ref, ref_kept = best_of(repeat, datatrove_chain)
+        t_ours, _ = best_of(repeat, lambda: stage.process(table, source))
+        t_curate, _ = best_of(repeat, lambda: scorer.score_batch(texts, ["en"] * len(texts)))
         ours_kept = sum(r is None for r in stage.process(table, source).reasons)
     t = Table(title=f"curate bench quality: {len(texts)} English documents, {nbytes / 1e6:.2f} MB, one core, best of {repeat}", title_justify="left")
     for col in ("implementation", "docs/s", "MB/s", "kept", "speed vs datatrove"):

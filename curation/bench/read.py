@@ -11,7 +11,6 @@ import io
 import json
 import random
 import tempfile
-import time
 import zlib
 from pathlib import Path
 from typing import Callable
@@ -23,6 +22,7 @@ import zstandard
 from rich.console import Console
 from rich.table import Table
 
+from curation.bench.timing import best_of
 from curation.config.manifest import FieldMap, Source
 from curation.readers import Part, read_part
 
@@ -64,8 +64,8 @@ def _write_inputs(folder: Path, docs: list[str]) -> dict[str, tuple[Path, int]]:
     table = pa.table({"text": docs, "id": [str(i) for i in range(len(docs))], "url": [f"https://example.org/{i}" for i in range(len(docs))]})
     pq.write_table(table, folder / "bench.parquet", compression="zstd", row_group_size=10_000)
     out["parquet"] = (folder / "bench.parquet", sum(len(t.encode()) for t in docs))
-    from warcio.warcwriter import WARCWriter
     from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
 
     nbytes = 0
     with open(folder / "bench.warc.gz", "wb") as f:
@@ -142,15 +142,6 @@ def _orjson_lines(p: Path) -> None:
             orjson.loads(line)
 
 
-def _best(fn: Callable[[Path], None], path: Path, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(path)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def run(repeat: int = 3, console: Console | None = None, n_docs: int = 20_000) -> list[dict]:
     console = console or Console()
     rows = []
@@ -159,11 +150,11 @@ def run(repeat: int = 3, console: Console | None = None, n_docs: int = 20_000) -
         raw = _raw_decoders()
         for fmt, (path, nbytes) in inputs.items():
             ref_name, ref = raw[fmt]
-            t_ref = _best(ref, path, repeat)
-            t_ours = _best(_ours(fmt, path), path, repeat)
+            t_ref = best_of(repeat, lambda: ref(path))[0]
+            t_ours = best_of(repeat, lambda: _ours(fmt, path)(path))[0]
             row = {"format": fmt, "mb": nbytes / 1e6, "reference": ref_name, "ref_mbs": nbytes / 1e6 / t_ref, "ours_mbs": nbytes / 1e6 / t_ours}
             if fmt == "jsonl":  # the floor of any per-record reader: one orjson.loads per line, nothing else
-                row["orjson_mbs"] = nbytes / 1e6 / _best(_orjson_lines, path, repeat)
+                row["orjson_mbs"] = nbytes / 1e6 / best_of(repeat, lambda: _orjson_lines(path))[0]
             rows.append(row)
     table = Table(title="curate bench read: MB/s per core (decompressed record bytes; best of %d)" % repeat, title_justify="left")
     for col in ("format", "MB", "curation reader", "reference", "reference MB/s", "ratio ours/ref"):

@@ -103,8 +103,8 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
     logger.disable("datatrove")  # its per-file INFO lines would bury the table
     import sentencepiece as spm
 
-    from curation.phases.shards.config import ShardsConfig
     from curation.formats.indexed import optimal_dtype
+    from curation.phases.shards.config import ShardsConfig
     from curation.phases.shards.merge import plan_group, shard_jobs, write_shard
     from curation.phases.shards.phase import shard_groups
     from curation.phases.shards.tokenize import TokenizeContext, tokenize_docs_file
@@ -148,7 +148,9 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
 
         def datatrove() -> None:
             from datatrove.pipeline.readers import ParquetReader
-            from datatrove.pipeline.tokens.megatron_tokenizer import MegatronDocumentTokenizer
+            from datatrove.pipeline.tokens.megatron_tokenizer import (
+                MegatronDocumentTokenizer,
+            )
 
             n_run[0] += 1
             reader = ParquetReader(str(root / "docs"), glob_pattern="*/*.parquet", text_key="text", id_key="id", read_metadata=False)
