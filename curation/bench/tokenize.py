@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from curation.phases.tokenizer.tokenizer_json import tokenizer_json
+from curation.phases.tokenizer.tokenizer_json import load_tokenizer_json, tokenizer_json
 
 REPLICAS = 3  # copies of the sample (with distinct ids), for ~15 MB of text
 VOCAB = 32_000
@@ -144,7 +144,7 @@ def run(repeat: int = 3, console: Console | None = None) -> list[dict]:
         fast = tokenizer_json(model.read_bytes(), add_bos=False)  # as the run's tokenizer/hf/, no <s>: shards have none
         fast_path = root / "tokenizer.json"
         fast.save(str(fast_path))
-        fast.encode_special_tokens = True  # as SentencePiece (tokenizers does not save this flag)
+        fast = load_tokenizer_json(fast_path)  # as the run's tokenizer/hf/tokenizer.json is read back
 
         def datatrove() -> None:
             from datatrove.pipeline.readers import ParquetReader

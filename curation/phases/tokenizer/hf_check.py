@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from curation.core.errors import UserError
 from curation.core.rundir import RunDir
 from curation.phases.tokenizer.documents import docs_files
+from curation.phases.tokenizer.tokenizer_json import load_tokenizer_json
 
 BATCH = 256
 
@@ -69,10 +70,7 @@ def measure(corpus: str, texts: Iterator[tuple[str, str]], sp: Any, encoders: di
 
 
 def _encoders(hf_dir: Path) -> dict[str, Any]:
-    from tokenizers import Tokenizer
-
-    fast = Tokenizer.from_file(str(hf_dir / "tokenizer.json"))
-    fast.encode_special_tokens = True  # as SentencePiece: "</s>" in text is text
+    fast = load_tokenizer_json(hf_dir / "tokenizer.json")
     out = {
         "tokenizer.json": (
             lambda texts: [e.ids for e in fast.encode_batch(texts, add_special_tokens=False)],

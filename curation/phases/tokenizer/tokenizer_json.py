@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from curation.core.errors import UserError
@@ -201,4 +202,14 @@ def tokenizer_json(model: bytes, add_bos: bool = True) -> Any:
     if add_bos and 0 <= spec.bos_id < len(proto.pieces):
         bos = proto.pieces[spec.bos_id].piece
         tok.post_processor = processors.TemplateProcessing(single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, spec.bos_id)])
+    return tok
+
+
+def load_tokenizer_json(path: Path | str) -> Any:
+    """A saved tokenizer.json, set to encode as SentencePiece does: "</s>" in text is text (tokenizers
+    does not save `encode_special_tokens`)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.encode_special_tokens = True
     return tok
