@@ -205,7 +205,11 @@ def train(
     world = init_world(device)
     try:
         plan.cfg.data.accumulation_steps(world.size)  # a one-line error when the global batch does not split
-        return run(plan, world, force, log if world.main else (lambda m: None))
+        result = run(plan, world, force, log if world.main else (lambda m: None))
+        # Process 0 saves the model last: the others wait for it before the group is destroyed (a process
+        # tearing gloo down while another still uses it can abort: "terminate called without an active exception").
+        world.barrier()
+        return result
     finally:
         world.close()
 
