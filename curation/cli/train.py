@@ -8,7 +8,7 @@ import click
 
 from curation.cli.console import console, log
 from curation.core.errors import UserError
-from curation.train.launch import is_main_process, launched, run_torchrun
+from curation.train.launch import exit_launched_process, is_main_process, launched, run_torchrun
 
 
 @click.command()
@@ -52,6 +52,8 @@ def train(ctx, blend_path, config_ref, overrides, steps, device, data_root, toke
     if is_main_process():
         speed = "; " + ", ".join(r.speed.parts()) if r.speed else ""
         console.print(f"trained to step {r.step}/{r.steps}{speed}: {r.model_dir or r.out}", highlight=False, markup=False)
+    if launched():
+        exit_launched_process()
 
 
 def forwarded_options(ctx: click.Context) -> list[str]:

@@ -25,6 +25,19 @@ def is_main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
+def exit_launched_process() -> None:
+    """End a process torchrun started, once its training has returned and every output is written.
+
+    The interpreter's own shutdown is skipped: with the process group already destroyed, torch's C++
+    threads could still abort it ("terminate called without an active exception", SIGABRT; 1 to 2 runs
+    in 20 of a 2-process CPU run under load, torch 2.13), and torchrun then reports the finished run
+    as failed and stops the other processes.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def torchrun_command(nproc_per_node: int, train_args: list[str]) -> list[str]:
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc_per_node}", "-m", "curation.cli", "train", *train_args]
 
