@@ -66,7 +66,9 @@ def _struct_path(arr: pa.Array, path: str) -> pa.Array | None:
 
 
 def _array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if isinstance(col, pa.ChunkedArray):
+        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()  # one chunk: no copy
+    return col
 
 
 def _as_string(arr: pa.Array | None) -> pa.Array | None:
@@ -225,7 +227,7 @@ class ColumnMapper:
                 columns[key] = [self.dir if path == "{dir}" else self.file] * n
             else:
                 col = column_at(native, path)
-                if col is not None:
+                if col is not None and col.null_count < len(col):  # a key null in every row is in no row's metadata
                     if pa.types.is_floating(col.type):
                         _exact_floats(col)
                     columns[key] = col.to_pylist()
@@ -236,11 +238,14 @@ class ColumnMapper:
         keys = sorted(columns)
         deep = [k in nested for k in keys]
         values = [columns[k] for k in keys]
+        dumps, option = orjson.dumps, orjson.OPT_SORT_KEYS
+        if not any(deep) and not any(None in v for v in values):  # the common case: flat, never null
+            return pa.array([dumps(dict(zip(keys, row)), option=option, default=str) for row in zip(*values)], pa.binary()).cast(pa.string())
         out = []
         for row in zip(*values):
             # nested values may hold nulls (Arrow fills a struct's missing fields): dropped as on the per-record path
             m = {k: drop_nulls(v) if d else v for k, d, v in zip(keys, deep, row) if v is not None}
-            out.append(orjson.dumps(m, option=orjson.OPT_SORT_KEYS, default=str) if m else None)
+            out.append(dumps(m, option=option, default=str) if m else None)
         return pa.array(out, pa.binary()).cast(pa.string())
 
 
