@@ -61,7 +61,7 @@ class Meter:
 
     def flush(self) -> tuple[list[tuple[int, float, float, float]], Speed | None]:
         """The pending steps as numbers, and the window's speed (None when it has no timed step)."""
-        values = [(s, float(l), float(g), lr) for s, l, g, lr in self.pending]  # waits for the device
+        values = [(s, float(loss), float(g), lr) for s, loss, g, lr in self.pending]  # waits for the device
         now = time.perf_counter()
         tps = self.window_steps * self.tokens_per_step / (now - self.window_t) if self.window_steps else None
         self.pending, self.window_t, self.window_steps = [], now, 0

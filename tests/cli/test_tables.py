@@ -51,7 +51,9 @@ def test_low_value_columns_go_first_and_are_named() -> None:
     assert "not shown at 80 columns:" in narrow and "note" in narrow.split("not shown")[1]
     assert "tokens" in narrow and "2,130,209,554" in narrow
     # wider terminal, fewer hidden columns
-    hidden = lambda out: out.split("not shown")[1].count(",") + 1 if "not shown" in out else 0
+    def hidden(out: str) -> int:
+        return out.split("not shown")[1].count(",") + 1 if "not shown" in out else 0
+
     assert hidden(wide) <= hidden(narrow)
     assert "not shown" not in _render(400)
 
