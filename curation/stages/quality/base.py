@@ -10,6 +10,7 @@ overrides `evaluate` and still returns one verdict per document.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
@@ -45,6 +46,25 @@ class Verdict:
 
 
 KEEP = Verdict()
+
+
+def annotation_number(value: Any) -> float | None:
+    """A numeric annotation (a source's own score) as a float; None where it is not a finite number.
+    Numbers written as strings ("312.5") count: exporters differ. A boolean is not a score."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def annotation_list(value: Any) -> list:
+    """A list annotation (warnings, categories); one value alone counts as a list of one."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def verdict(reason: str | None) -> Verdict:

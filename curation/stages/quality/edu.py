@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import Doc, FilterConfig, QualityFilter, Verdict
+from curation.stages.quality.base import annotation_number, Doc, FilterConfig, QualityFilter, Verdict
 
 
 class EduConfig(FilterConfig):
@@ -24,11 +24,12 @@ class EduScore(QualityFilter[EduConfig]):
     def judge(self, doc: Doc, source: Source) -> Verdict:
         """Score: the edu score (FineWeb-Edu's float score where given, else its int score)."""
         meta = doc.metadata
-        score = meta.get("edu_int_score")
-        raw = meta.get("edu_score")
-        if score is None and raw is not None:
-            score = int(round(float(raw)))  # FineWeb-Edu's int_score is the rounded score
-        if score is None:
+        int_raw, raw = meta.get("edu_int_score"), meta.get("edu_score")
+        int_score, value = annotation_number(int_raw), annotation_number(raw)
+        if (int_raw is not None and int_score is None) or (raw is not None and value is None):
+            return Verdict("edu_score:invalid")  # a broken annotation is not a pass
+        if int_score is None and value is not None:
+            int_score = float(round(value))  # FineWeb-Edu's int_score is the rounded score
+        if int_score is None:
             return Verdict("edu_score:missing" if self.config.missing == "drop" else None)
-        value = float(raw) if raw is not None else float(score)
-        return Verdict("edu_score" if int(score) < self.config.min_int_score else None, value)
+        return Verdict("edu_score" if int_score < self.config.min_int_score else None, value if value is not None else int_score)

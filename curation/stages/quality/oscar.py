@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import Doc, FilterConfig, QualityFilter, Verdict
+from curation.stages.quality.base import annotation_list, annotation_number, Doc, FilterConfig, QualityFilter, Verdict
 
 # LLM-Datasets' EXCLUDE_CATEGORIES.
 DEFAULT_BLOCKED_CATEGORIES = ["agressif", "adult", "cryptojacking", "dangerous_material", "phishing", "warez", "ddos",
@@ -35,21 +35,23 @@ class OscarAnnotations(QualityFilter[OscarConfig]):
     def judge(self, doc: Doc, source: Source) -> Verdict:
         """Score: the document's harmful_pp (perplexity under the harmful-content KenLM), where it has one."""
         cfg, use, meta = self.config, set(source.annotations), doc.metadata
-        pp = meta.get("harmful_pp") if "harmful_pp" in use else None
-        score = None if pp is None else float(pp)
-        warnings = meta.get("quality_warnings") if "quality_warnings" in use else None
-        for w in warnings or ():
+        raw_pp = meta.get("harmful_pp") if "harmful_pp" in use else None
+        pp = None if raw_pp is None else annotation_number(raw_pp)
+        warnings = annotation_list(meta.get("quality_warnings")) if "quality_warnings" in use else []
+        for w in warnings:
             if cfg.quality_warnings == "any" or w in cfg.quality_warnings:
-                return Verdict(f"quality_warnings:{w}", score)
+                return Verdict(f"quality_warnings:{w}", pp)
+        if raw_pp is not None and pp is None:  # a broken annotation is not a pass
+            return Verdict("harmful_pp:invalid")
         if pp is not None:
             lang = doc.language or ""
             if pp < cfg.min_harmful_pp_by_language.get(lang, cfg.min_harmful_pp):
-                return Verdict("harmful_pp:low", score)
+                return Verdict("harmful_pp:low", pp)
             if pp > cfg.max_harmful_pp_by_language.get(lang, cfg.max_harmful_pp):
-                return Verdict("harmful_pp:high", score)
-        cats = meta.get("categories") if "categories" in use else None
+                return Verdict("harmful_pp:high", pp)
+        cats = annotation_list(meta.get("categories")) if "categories" in use else []
         blocked = set(cfg.blocked_categories)
-        for c in cats or ():
+        for c in cats:
             if c in blocked:
-                return Verdict(f"category:{c}", score)
-        return Verdict(None, score)
+                return Verdict(f"category:{c}", pp)
+        return Verdict(None, pp)

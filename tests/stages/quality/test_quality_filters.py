@@ -43,11 +43,26 @@ def test_oscar_annotations() -> None:
     assert not f.applies_to(_source())
 
 
+def test_oscar_annotations_as_exporters_write_them() -> None:
+    """A score written as a string is read as a number; a broken one is a reason, not a crash of the part;
+    one warning or category alone counts as a list of one."""
+    f = OscarAnnotations(OscarConfig())
+    src = _source(annotations=("quality_warnings", "harmful_pp", "categories"))
+    metas = [{"harmful_pp": "312.5"}, {"harmful_pp": "n/a"}, {"harmful_pp": True}, {"harmful_pp": float("nan")},
+             {"quality_warnings": "tiny"}, {"categories": "adult"}, {"harmful_pp": [1, 2]}]
+    verdicts = f.evaluate(_docs(["x"] * len(metas), ["es"] * len(metas), metas), src)
+    assert [v.reason for v in verdicts] == [None, "harmful_pp:invalid", "harmful_pp:invalid", "harmful_pp:invalid",
+                                            "quality_warnings:tiny", "category:adult", "harmful_pp:invalid"]
+    assert verdicts[0].score == 312.5
+
+
 def test_edu_score() -> None:
     f = EduScore(EduConfig())
     metas = [{"edu_int_score": 2, "edu_score": 2.4}, {"edu_int_score": 3}, {"edu_score": 2.6}, {}]
     verdicts = f.evaluate(_docs(["x"] * 4, meta=metas), _source())
     assert [v.reason for v in verdicts] == ["edu_score", None, None, None]
+    broken = f.evaluate(_docs(["x"] * 3, meta=[{"edu_score": "2.6"}, {"edu_score": "high"}, {"edu_int_score": None, "edu_score": 1.2}]), _source())
+    assert [v.reason for v in broken] == [None, "edu_score:invalid", "edu_score"]
     assert [v.score for v in verdicts] == [2.4, 3.0, 2.6, None]
     strict = EduScore(EduConfig(min_int_score=4, missing="drop"))
     assert [v.reason for v in strict.evaluate(_docs(["x"] * 4, meta=metas), _source())] == ["edu_score", "edu_score", "edu_score", "edu_score:missing"]
