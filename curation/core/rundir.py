@@ -13,6 +13,8 @@ from typing import Any
 
 TMP_MARK = ".tmp-"
 LOCK_FILE = "run.lock"
+PART_SUFFIX = ".parquet"  # one file per input part under docs/, rejected/, quarantine/: <source>/<slug>.parquet
+DEDUP_SUFFIX = ".dedup.parquet"  # rejected/<source>/<slug>.dedup.parquet: the part's rows dedup removed
 
 
 class RunDir:
@@ -34,6 +36,22 @@ class RunDir:
 
     def quarantine(self, source: str | None = None) -> Path:
         return self.root / "quarantine" / source if source else self.root / "quarantine"
+
+    def part_docs(self, source: str, slug: str) -> Path:
+        return self.docs(source) / f"{slug}{PART_SUFFIX}"
+
+    def part_rejected(self, source: str, slug: str) -> Path:
+        return self.rejected(source) / f"{slug}{PART_SUFFIX}"
+
+    def part_dedup_rejected(self, source: str, slug: str) -> Path:
+        return self.rejected(source) / f"{slug}{DEDUP_SUFFIX}"
+
+    def part_quarantine(self, source: str, slug: str) -> Path:
+        return self.quarantine(source) / f"{slug}{PART_SUFFIX}"
+
+    def part_outputs(self, source: str, slug: str) -> list[Path]:
+        """Every file one input part owns in the run (written by the documents phase, or by dedup)."""
+        return [self.part_docs(source, slug), self.part_rejected(source, slug), self.part_dedup_rejected(source, slug), self.part_quarantine(source, slug)]
 
     @property
     def stats(self) -> Path:

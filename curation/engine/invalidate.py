@@ -31,18 +31,9 @@ def mark_inputs_complete(run: RunDir, payload: dict[str, Any]) -> None:
     Ledger(run.ledger(INPUTS_LEDGER)).mark_done(COMPLETE, payload)
 
 
-def part_outputs(run: RunDir, source: str, slug: str) -> list:
-    return [
-        run.docs(source) / f"{slug}.parquet",
-        run.rejected(source) / f"{slug}.parquet",
-        run.rejected(source) / f"{slug}.dedup.parquet",
-        run.quarantine(source) / f"{slug}.parquet",
-    ]
-
-
 def drop_part(run: RunDir, source: str, slug: str, entry: dict[str, Any] | None = None) -> None:
     """Remove one part's outputs, then its marker (so that a kill in between leaves it to be redone)."""
-    paths = part_outputs(run, source, slug) + [run.root / p for p in (entry or {}).get("outputs", [])]
+    paths = run.part_outputs(source, slug) + [run.root / p for p in (entry or {}).get("outputs", [])]
     for path in paths:
         path.unlink(missing_ok=True)
     Ledger(run.ledger(DOCUMENTS_PHASE) / source).forget(slug)

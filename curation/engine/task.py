@@ -162,9 +162,9 @@ def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
     run = RunDir(ctx.run_dir)
     source = ctx.sources[part.source]
     stages = [s for s in _stages(ctx) if s.applies_to(source)]
-    docs_w = _LazyParquet(run.docs(source.id) / f"{part.slug}.parquet", ctx.docs_schema)
-    rej_w = _LazyParquet(run.rejected(source.id) / f"{part.slug}.parquet", ctx.rejected_schema)
-    quar_w = _LazyParquet(run.quarantine(source.id) / f"{part.slug}.parquet", QUARANTINE_SCHEMA)
+    docs_w = _LazyParquet(run.part_docs(source.id, part.slug), ctx.docs_schema)
+    rej_w = _LazyParquet(run.part_rejected(source.id, part.slug), ctx.rejected_schema)
+    quar_w = _LazyParquet(run.part_quarantine(source.id, part.slug), QUARANTINE_SCHEMA)
     stats = _Stats()
     records = raw_bytes = quarantined = 0
     t_read = time.perf_counter()

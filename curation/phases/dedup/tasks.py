@@ -30,7 +30,6 @@ from curation.phases.dedup.plan import (
     band_schema,
     job_key,
 )
-from curation.phases.dedup.undo import DEDUP_SUFFIX
 from curation.stages.minhash import sketch
 
 
@@ -229,7 +228,7 @@ def _apply_part(plan: Plan, part: DocsPart, decisions: pa.Table) -> int:
     if decisions.num_rows == 0:
         return 0
     docs_path = Path(part.path)
-    rej_path = plan.run.rejected(part.source) / f"{part.slug}{DEDUP_SUFFIX}"
+    rej_path = plan.run.part_dedup_rejected(part.source, part.slug)
     table = pq.read_table(docs_path)  # one docs part: the output of one input part
     schema = table.schema
     # (source, origin) names a document whatever its row: a rerun may find the part already rewritten

@@ -20,11 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from curation.core.rundir import RunDir, commit, tmp_path
+from curation.core.rundir import DEDUP_SUFFIX, RunDir, commit, tmp_path
 from curation.engine.ledger import Ledger
 from curation.engine.task import DOCUMENTS_PHASE
 
-DEDUP_SUFFIX = ".dedup.parquet"
 CLUSTER_COLUMN = "dedup_cluster"
 
 
@@ -77,7 +76,7 @@ def undo_dedup(run: RunDir, docs_schema: pa.Schema, ids_only: bool, log: Callabl
         return redo
     for docs in sorted(run.docs().glob("*/*.parquet")):
         source, slug = docs.parent.name, docs.name[: -len(".parquet")]
-        moved = run.rejected(source) / f"{slug}{DEDUP_SUFFIX}"
+        moved = run.part_dedup_rejected(source, slug)
         if not _touched(docs, moved):
             continue
         if ids_only and moved.exists():
