@@ -59,6 +59,37 @@ class RunTally:
         }
 
 
+def per_source(stage_stats: dict[str, Any], stage: str, key: str = "dropped") -> dict[str, dict[str, int]]:
+    """source -> {reason or name: documents} of one stage, summed over languages (`key`: "dropped", or
+    "counted" for what a stage found without dropping). Names sorted; a source with none maps to {}."""
+    out: dict[str, dict[str, int]] = {}
+    for src, langs in stage_stats.get(stage, {}).items():
+        acc: dict[str, int] = defaultdict(int)
+        for cell in langs.values():
+            for name, n in cell.get(key, {}).items():
+                acc[name] += n
+        out[src] = dict(sorted(acc.items()))
+    return out
+
+
+def dedup_per_source(dedup: dict[str, Any] | None) -> dict[str, dict[str, int]]:
+    """source -> {"duplicate:exact": n, "duplicate:near": n} removed by dedup (zero counts left out)."""
+    out = {}
+    for src, langs in (dedup or {}).get("sources", {}).items():
+        exact = sum(c["removed_exact"] for c in langs.values())
+        near = sum(c["removed_near"] for c in langs.values())
+        out[src] = {k: v for k, v in (("duplicate:exact", exact), ("duplicate:near", near)) if v}
+    return out
+
+
+def drops_per_stage(stage_stats: dict[str, Any], order: list[str], dedup: dict[str, Any] | None) -> dict[str, dict[str, dict[str, int]]]:
+    """stage -> source -> reason -> documents dropped, stages in run order, dedup last when it ran."""
+    out = {stage: per_source(stage_stats, stage) for stage in order}
+    if dedup is not None:
+        out["dedup"] = dedup_per_source(dedup)
+    return out
+
+
 def _rows(folder: Path) -> int:
     if not folder.exists():
         return 0

@@ -18,7 +18,7 @@ from typing import Any
 from curation.config.pipeline import demo_pipeline_path
 from curation.core.rundir import RunDir
 from curation.engine.ledger import Ledger
-from curation.engine.stats import RunTally, reconcile
+from curation.engine.stats import RunTally, drops_per_stage, reconcile
 from curation.engine.task import DOCUMENTS_PHASE
 from curation.stages.quality.losses import loss_warnings
 
@@ -144,32 +144,16 @@ def _top(reasons: dict[str, int]) -> str:
 
 def _top_drop(stage_stats: dict[str, Any], source: str, dedup: dict[str, Any] | None) -> str:
     """The (stage: reason) that dropped most documents of a source."""
-    best: tuple[int, str] = (0, "")
-    for stage, srcs in stage_stats.items():
-        reasons: dict[str, int] = {}
-        for cell in srcs.get(source, {}).values():
-            for r, n in cell["dropped"].items():
-                reasons[r] = reasons.get(r, 0) + n
-        for r, n in reasons.items():
-            best = max(best, (n, f"{stage}: {r}"))
-    if dedup is not None:
-        cells = dedup.get("sources", {}).get(source, {}).values()
-        for kind in ("exact", "near"):
-            n = sum(c[f"removed_{kind}"] for c in cells)
-            best = max(best, (n, f"dedup: duplicate:{kind}"))
+    per_stage = drops_per_stage(stage_stats, list(stage_stats), dedup)
+    ranked = [(n, f"{stage}: {r}") for stage, srcs in per_stage.items() for r, n in srcs.get(source, {}).items()]
+    best = max(ranked, default=(0, ""))
     return f"{best[1]} ({best[0]:,})" if best[0] else ""
 
 
 def _drops_by_stage(stage_stats: dict[str, Any], source: str, dedup: dict[str, Any] | None, stages: list[str]) -> dict[str, int]:
     """dropped_<stage>: how many of the source's documents each stage (and dedup) removed."""
-    out = {}
-    for stage in stages:
-        if stage == "dedup":
-            cells = (dedup or {}).get("sources", {}).get(source, {}).values()
-            out["dropped_dedup"] = sum(c["removed_exact"] + c["removed_near"] for c in cells)
-        else:
-            out[f"dropped_{stage}"] = sum(n for cell in stage_stats.get(stage, {}).get(source, {}).values() for n in cell["dropped"].values())
-    return out
+    per_stage = drops_per_stage(stage_stats, [s for s in stages if s != "dedup"], dedup if "dedup" in stages else None)
+    return {f"dropped_{stage}": sum(per_stage.get(stage, {}).get(source, {}).values()) for stage in stages}
 
 
 def _outputs(run: RunDir, meta: dict[str, Any]) -> list[tuple[str, str]]:

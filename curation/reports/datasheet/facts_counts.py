@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from curation.core.rundir import RunDir
-from curation.engine.stats import summary_rows
+from curation.engine.stats import drops_per_stage, summary_rows
 
 # Columns of the documents whose missing values the datasheet reports (curation/core/schema.py).
 MISSING_COLUMNS = ("url", "language", "language_score", "metadata", "quality_score")
@@ -21,37 +21,9 @@ def reconciliation_facts(recon: dict[str, Any], sources: list[dict[str, Any]]) -
     return {"ok": bool(recon["ok"]), "sources": rows, "total": {k: recon["total"][k] for k in ("records", "kept", "rejected", "quarantined")}}
 
 
-def _stage_drops(stages: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:
-    """stage -> source -> reason -> documents dropped."""
-    out: dict[str, dict[str, dict[str, int]]] = {}
-    for stage in stages["order"]:
-        per_source: dict[str, dict[str, int]] = {}
-        for src, langs in stages["stages"].get(stage, {}).items():
-            acc: dict[str, int] = defaultdict(int)
-            for cell in langs.values():
-                for reason, n in cell["dropped"].items():
-                    acc[reason] += n
-            per_source[src] = dict(acc)
-        out[stage] = per_source
-    return out
-
-
-def _dedup_drops(dedup: dict[str, Any] | None) -> dict[str, dict[str, int]]:
-    if not dedup:
-        return {}
-    out = {}
-    for src, langs in dedup["sources"].items():
-        exact = sum(c["removed_exact"] for c in langs.values())
-        near = sum(c["removed_near"] for c in langs.values())
-        out[src] = {k: v for k, v in (("duplicate:exact", exact), ("duplicate:near", near)) if v}
-    return out
-
-
 def drop_facts(stages: dict[str, Any], dedup: dict[str, Any] | None) -> dict[str, Any]:
     """Documents removed, per stage and reason (all sources) and per stage and source."""
-    per_stage = _stage_drops(stages)
-    if dedup is not None:
-        per_stage["dedup"] = _dedup_drops(dedup)
+    per_stage = drops_per_stage(stages["stages"], stages["order"], dedup)
     reasons = []
     by_source: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for stage, srcs in per_stage.items():
@@ -79,9 +51,7 @@ def funnel_facts(stages: dict[str, Any], recon: dict[str, Any], dedup: dict[str,
     steps = [{"step": "input records", "removed": 0, "documents": total["records"]}]
     left = total["records"] - total["quarantined"]
     steps.append({"step": "parsed (unparseable records quarantined)", "removed": total["quarantined"], "documents": left})
-    per_stage = _stage_drops(stages)
-    if dedup is not None:
-        per_stage["dedup"] = _dedup_drops(dedup)
+    per_stage = drops_per_stage(stages["stages"], stages["order"], dedup)
     for stage, srcs in per_stage.items():
         removed = sum(n for rs in srcs.values() for n in rs.values())
         left -= removed

@@ -3,23 +3,15 @@ decontaminate stages and the sources' `filter:` did, per source. (Part of the da
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
+from curation.engine.stats import per_source
 from curation.stages.pii import DOCUMENTS_WITH_PII, LABELS
 
 
 def _per_source(stages: dict[str, Any], stage: str, key: str) -> dict[str, dict[str, int]]:
-    """source -> {name: n} of a stage's cells, `key` being "counted" or "dropped", summed over languages."""
-    out: dict[str, dict[str, int]] = {}
-    for src, langs in stages["stages"].get(stage, {}).items():
-        acc: dict[str, int] = defaultdict(int)
-        for cell in langs.values():
-            for name, n in cell.get(key, {}).items():
-                acc[name] += n
-        if acc:
-            out[src] = dict(sorted(acc.items()))
-    return out
+    """source -> {name: n} of a stage's cells (`key`: "counted" or "dropped"); sources with none left out."""
+    return {src: names for src, names in per_source(stages["stages"], stage, key).items() if names}
 
 
 def pii_facts(stages: dict[str, Any], configs: dict[str, Any]) -> dict[str, Any] | None:
