@@ -30,6 +30,7 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from curation.config.base import StageConfig, Strict
 from curation.config.manifest import Source
 from curation.core.resources import Resources
+from curation.stages._trafilatura_xpath import fast_xpaths
 from curation.stages.base import Stage, StageOutput
 
 
@@ -112,9 +113,10 @@ def trafilatura_extract(html: str, url: str | None, opts: TrafilaturaOptions) ->
     if tree is None:
         return "", None
     title = _clean_title(tree.findtext(".//title"))
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_formatting=False, **opts.model_dump(),
-    )
+    with fast_xpaths():  # same elements selected, the regexes only run on candidates
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_formatting=False, **opts.model_dump(),
+        )
     return (doc.text if doc is not None else None) or "", title
 
 
