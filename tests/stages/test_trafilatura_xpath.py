@@ -1,0 +1,167 @@
+"""trafilatura's regex XPath expressions with literal prefilters (stages/_trafilatura_xpath.py): the same
+elements selected, the same text extracted, the library's own expressions back after the context."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from copy import deepcopy
+
+import pytest
+from trafilatura import core, external, main_extractor, xpaths
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.settings import Extractor
+
+import curation.stages.extract as extract_module
+from curation.bench._pages import find_pages
+from curation.core.errors import UserError
+from curation.stages import _trafilatura_xpath as fx
+from curation.stages.extract import TrafilaturaOptions, load_html, trafilatura_extract
+
+# boilerplate classes and ids of the kinds trafilatura's regexes look for, around a real article
+CLASSY_PAGE = """<!DOCTYPE html><html><head><title>Paella</title></head><body>
+<div id="site-navbar" class="navbar navbar-expand"><a href="/">Inicio</a> <a href="/blog">Blog</a></div>
+<div class="breadcrumb"><a href="/">Inicio</a> / <a href="/recetas">Recetas</a></div>
+<div id="main"><div class="article-body post-content">
+<p>La paella es un plato tradicional de la Comunidad Valenciana que se cocina con arroz, azafrán y aceite de oliva.</p>
+<p>Para prepararla se sofríe primero la carne, después se añaden las verduras y finalmente el arroz con el caldo.</p>
+<p class="story-body">El socarrat, la capa de arroz tostado del fondo, es para muchos la mejor parte del plato.</p>
+<div class="share-buttons social"><a href="/fb">Compartir</a></div>
+<span class="meta timestamp">12 de marzo</span><p class="bottom">Más recetas abajo</p>
+<div class="commentary">Un comentario del autor sobre el arroz: mejor bomba que largo.</div>
+</div></div>
+<div class="sidebar widget"><p>Lo más leído</p></div>
+<section id="comments" class="comment-list"><div class="comment">Muy buena receta, gracias.</div></section>
+<div id="disqus_thread"></div><div style="display: none" id="hidden-tracker">x</div>
+<div class="mvp-post-add-box"><h2>Otra receta</h2></div>
+<div class="footer Footer"><p>© 2024 Mi Sitio</p><a class="link" href="/privacidad">Privacidad</a></div>
+</body></html>"""
+
+
+def _real_pages(limit: int = 60, max_bytes: int = 1_000_000) -> list[str]:
+    """HTML manuals installed under /usr/share/doc (Debian packages' documentation)."""
+    try:
+        pages = find_pages(None, limit)
+    except UserError:
+        pytest.skip("no HTML manuals under /usr/share/doc")
+    return [html.decode("utf-8", "replace") for _, html in pages if len(html) <= max_bytes]
+
+
+def _rewritten() -> list[tuple[str, int]]:
+    return [(name, i) for name in fx.LISTS for i, x in enumerate(fx.ORIGINAL[name]) if fx.FAST[name][i] is not x]
+
+
+def test_every_regex_expression_is_rewritten_with_a_prefilter():
+    rewritten = _rewritten()
+    assert {name for name, _ in rewritten} >= {"BODY_XPATH", "OVERALL_DISCARD_XPATH", "REMOVE_COMMENTS_XPATH", "PRECISION_DISCARD_XPATH"}
+    for name, i in rewritten:
+        original, fast = fx.ORIGINAL[name][i].path, fx.FAST[name][i].path
+        assert "re:test(" in original
+        # the regexes stay, each behind a cheaper test; nothing else changes
+        assert fast.count("re:test(") == original.count("re:test(")
+        assert fast.count(" and re:test(") >= 1
+
+
+def test_literals_are_what_every_match_must_contain():
+    assert fx.literals("sidebar|bread-?crumb") == ["bread", "sidebar"]
+    assert fx.literals("^(?:[Cc]omment(?!ary)|comol)") == ["comol", "omment"]
+    assert fx.literals("(^|\\s)link(\\s|$)") == ["link"]
+    assert fx.literals("embed|embedded") == ["embed"]  # 'embedded' contains 'embed': one test does
+    # an alternative without a literal, or a pattern matching the empty string: no prefilter
+    assert fx.literals("[0-9]+|abc") is None
+    assert fx.literals("a?") is None
+    assert fx.literals("(?i)fulltext") is None
+
+
+def _attribute_values(pages: list[str]) -> set[str]:
+    values = set()
+    for html in pages:
+        tree = load_html(html)
+        if tree is not None:
+            for el in tree.iter():
+                values.update(v for k, v in el.attrib.items() if k in ("class", "id", "style"))
+    return values
+
+
+def test_prefilter_is_a_necessary_condition_on_real_attribute_values():
+    pages = _real_pages() + [CLASSY_PAGE]
+    values = _attribute_values(pages)
+    patterns = {m.group(2) for name in fx.LISTS for x in fx.ORIGINAL[name] for m in fx._RE_TEST.finditer(x.path) if not m.group(3)}
+    assert len(patterns) > 20
+    matched = 0
+    for pattern in patterns:
+        needles = fx.literals(pattern)
+        if needles is None:
+            continue
+        regex = re.compile(pattern)
+        for v in values | set(needles) | {f"x {n} y" for n in needles}:
+            if regex.search(v):
+                matched += 1
+                assert any(n in v for n in needles), (pattern, v)
+    assert matched > 50
+
+
+def test_rewritten_expressions_select_the_same_elements_on_real_pages():
+    pages = _real_pages() + [CLASSY_PAGE]
+    options = Extractor(precision=True, comments=False, tables=False, formatting=False)
+    nonempty = 0
+    for html in pages:
+        raw = load_html(html)
+        if raw is None:
+            continue
+        # as trafilatura meets them: the raw tree, and the cleaned tree with converted tags (list, item, head...)
+        converted = convert_tags(tree_cleaning(deepcopy(raw), options), options)
+        for tree in (raw, converted):
+            for name, i in _rewritten():
+                want = fx.ORIGINAL[name][i](tree)
+                assert fx.FAST[name][i](tree) == want, (name, i)
+                nonempty += bool(want)
+    assert nonempty > 20  # the comparison is not only between empty selections
+
+
+def _stock(html: str) -> tuple[str, str | None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(extract_module, "fast_xpaths", contextlib.nullcontext)
+        return trafilatura_extract(html, None, TrafilaturaOptions())
+
+
+def test_extracted_text_is_identical_with_and_without_fast_xpaths_on_real_pages():
+    pages = _real_pages() + [CLASSY_PAGE]
+    texts = 0
+    for html in pages:
+        ours = trafilatura_extract(html, None, TrafilaturaOptions())
+        assert ours == _stock(html)
+        texts += bool(ours[0])
+    assert texts > len(pages) // 2
+    assert "socarrat" in trafilatura_extract(CLASSY_PAGE, None, TrafilaturaOptions())[0]
+
+
+def _current() -> dict[str, list]:
+    return {name: list(getattr(xpaths, name)) for name in fx.LISTS}
+
+
+def test_originals_are_restored_after_the_context_and_after_an_exception():
+    before = _current()
+    assert all(a is b for name in fx.LISTS for a, b in zip(before[name], fx.ORIGINAL[name]))
+    with fx.fast_xpaths():
+        inside = _current()
+        assert xpaths.OVERALL_DISCARD_XPATH[0] is fx.FAST["OVERALL_DISCARD_XPATH"][0]
+        # the importing modules hold the same lists: they see the swap too
+        assert main_extractor.OVERALL_DISCARD_XPATH is xpaths.OVERALL_DISCARD_XPATH
+        assert main_extractor.BODY_XPATH[0] is fx.FAST["BODY_XPATH"][0]
+        assert external.OVERALL_DISCARD_XPATH[0] is fx.FAST["OVERALL_DISCARD_XPATH"][0]
+        assert core.REMOVE_COMMENTS_XPATH[0] is fx.FAST["REMOVE_COMMENTS_XPATH"][0]
+        with fx.fast_xpaths():  # nested: the outer block keeps the fast ones
+            pass
+        assert _current() == inside
+    after = _current()
+    assert all(a is b for name in fx.LISTS for a, b in zip(after[name], before[name]))
+    with pytest.raises(RuntimeError):
+        with fx.fast_xpaths():
+            assert main_extractor.BODY_XPATH[0] is fx.FAST["BODY_XPATH"][0]
+            raise RuntimeError("extraction failed")
+    after_error = _current()
+    assert all(a is b for name in fx.LISTS for a, b in zip(after_error[name], before[name]))
+    # and our extraction leaves the library as it found it
+    trafilatura_extract(CLASSY_PAGE, None, TrafilaturaOptions())
+    assert all(a is b for name in fx.LISTS for a, b in zip(_current()[name], before[name]))
