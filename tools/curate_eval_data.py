@@ -1,0 +1,175 @@
+"""Build a real-text evaluation JSONL for the CURATE score comparison (tools/compare_curate_reference.py)
+from the Debian files installed on this machine, deterministically (sorted paths, a stable hash to pick).
+
+Text nobody in the project wrote, in many European languages, prose and messy text alike:
+- gettext catalogues /usr/share/locale/<lang>/LC_MESSAGES/*.mo: each catalogue's translations (msgstr
+  differing from the msgid), sorted by msgid, one message per line, grouped into documents of about
+  DOC_CHARS characters; English from the msgids of the same catalogues (the `es` locale's);
+- man pages /usr/share/man/<lang>/ (English: /usr/share/man/man*), rendered by `man -l` (MANWIDTH=80,
+  `col -bx`): two in three reflowed (a block between blank lines becomes one line), one in three as
+  rendered (hard-wrapped lines: many short "paragraphs"); at most MAN_CHARS characters, whole blocks,
+  except for the LONG_MAN longest English pages kept whole (the reference's geometric mean underflows there);
+- licences: /usr/share/common-licenses/* and a hashed pick of /usr/share/doc/*/copyright (English).
+Each row: {"id", "language", "kind", "path", "text"}.
+
+Usage: python tools/curate_eval_data.py OUT.jsonl   (needs `man`, `col`; about 2-5 minutes)
+The file depends on the packages installed; its rows name their paths. The comparison's numbers in the
+project's notes were measured on the file this wrote on the machine named there.
+"""
+from __future__ import annotations
+
+import gettext
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# locale directory -> language code: the European languages this machine has catalogues for
+LOCALES = {"es": "es", "ca": "ca", "gl": "gl", "eu": "eu", "fr": "fr", "de": "de", "it": "it", "pt": "pt", "pt_BR": "pt",
+           "nl": "nl", "pl": "pl", "cs": "cs", "da": "da", "sv": "sv", "fi": "fi", "hu": "hu", "ro": "ro", "sl": "sl",
+           "hr": "hr", "sk": "sk", "et": "et", "lv": "lv", "lt": "lt", "el": "el", "bg": "bg", "ga": "ga", "nb": "nb",
+           "uk": "uk", "sr": "sr"}
+MAN_LOCALES = {"es": "es", "fr": "fr", "de": "de", "it": "it", "pt": "pt", "pt_BR": "pt", "nl": "nl", "pl": "pl",
+               "cs": "cs", "da": "da", "sv": "sv", "hu": "hu", "ro": "ro", "sl": "sl", "hr": "hr", "uk": "uk", "sr": "sr"}
+DOC_CHARS = 700
+CATALOGUE_DOCS = 2  # documents per catalogue at most
+CATALOGUES = 24  # catalogues per language at most (hashed pick)
+MAN_PAGES = 14  # per man locale (hashed pick)
+MAN_CHARS = 3000
+LONG_MAN = 3
+COPYRIGHTS = 60
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def rank(name: str) -> int:
+    return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16)
+
+
+def pick(paths: list[Path], n: int) -> list[Path]:
+    return sorted(sorted(paths), key=lambda p: rank(str(p)))[:n]
+
+
+def catalogue(path: Path) -> dict[str, str]:
+    try:
+        with path.open("rb") as f:
+            cat = gettext.GNUTranslations(f)._catalog  # msgid (or (msgid, n) for plural forms) -> msgstr
+    except (UnicodeDecodeError, OSError):  # a catalogue whose header is not UTF-8: skipped
+        return {}
+    out = {}
+    for key, value in cat.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        if msgid and value and value != msgid and LETTER.search(value):
+            out[msgid if not isinstance(key, tuple) else f"{msgid}\0{key[1]}"] = value
+    return out
+
+
+def chunks(messages: list[str], limit: int) -> list[str]:
+    docs, cur, size = [], [], 0
+    for m in messages:
+        m = m.replace("\n", " ").strip()
+        if not m:
+            continue
+        cur.append(m)
+        size += len(m)
+        if size >= DOC_CHARS:
+            docs.append("\n".join(cur))
+            cur, size = [], 0
+            if len(docs) == limit:
+                return docs
+    if cur and sum(map(len, cur)) >= DOC_CHARS // 4:
+        docs.append("\n".join(cur))
+    return docs[:limit]
+
+
+def catalogue_rows(root: Path) -> list[dict]:
+    rows = []
+    for loc, lang in LOCALES.items():
+        for path in pick(list((root / loc / "LC_MESSAGES").glob("*.mo")), CATALOGUES):
+            cat = catalogue(path)
+            keys = sorted(cat)
+            for i, text in enumerate(chunks([cat[k] for k in keys], CATALOGUE_DOCS)):
+                rows.append({"id": f"{lang}:mo:{loc}/{path.name}:{i}", "language": lang, "kind": "catalogue", "path": str(path), "text": text})
+            if loc == "es":  # the English originals
+                msgids = [k.split("\0")[0] for k in keys]
+                for i, text in enumerate(chunks(msgids, CATALOGUE_DOCS)):
+                    rows.append({"id": f"en:mo:{path.name}:{i}", "language": "en", "kind": "catalogue", "path": str(path), "text": text})
+    return rows
+
+
+def render(path: Path) -> str:
+    env = dict(os.environ, MANWIDTH="80", LANG="C.UTF-8", LC_ALL="C.UTF-8", MAN_KEEP_FORMATTING="0")
+    man = subprocess.run(["man", "-l", str(path)], capture_output=True, env=env, timeout=60)
+    col = subprocess.run(["col", "-bx"], input=man.stdout, capture_output=True, env=env, timeout=60)
+    return col.stdout.decode("utf-8", "replace")
+
+
+def blocks(text: str) -> list[list[str]]:
+    out, cur = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            cur.append(line.rstrip())
+        elif cur:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def man_text(path: Path, reflow: bool, limit: int | None) -> str:
+    kept, size = [], 0
+    for block in blocks(render(path))[1:-1]:  # the header and footer lines
+        part = " ".join(s.strip() for s in block) if reflow else "\n".join(block)
+        if limit and size + len(part) > limit and kept:
+            break
+        kept.append(part)
+        size += len(part)
+    return "\n".join(kept) if reflow else "\n\n".join(kept)
+
+
+def man_rows(man: Path) -> list[dict]:
+    rows = []
+    for loc, lang in list(MAN_LOCALES.items()) + [("", "en")]:
+        base = man / loc if loc else man
+        pages = [p for p in base.glob("man[1-8]/*") if p.is_file() and not p.is_symlink()]
+        for path in pick(pages, MAN_PAGES):
+            reflow = rank(str(path)) % 3 != 0
+            text = man_text(path, reflow, MAN_CHARS)
+            if len(text) > 200:
+                rows.append({"id": f"{lang}:man:{path.relative_to(man)}", "language": lang,
+                             "kind": "man" if reflow else "man-wrapped", "path": str(path), "text": text})
+        if not loc:  # a few whole long pages, as rendered
+            pages = sorted(pages, key=lambda p: (-p.stat().st_size, str(p)))[:LONG_MAN]
+            for path in pages:
+                rows.append({"id": f"en:man-long:{path.relative_to(man)}", "language": "en", "kind": "man-long",
+                             "path": str(path), "text": man_text(path, False, None)})
+    return rows
+
+
+def licence_rows() -> list[dict]:
+    rows = []
+    for path in sorted(Path("/usr/share/common-licenses").iterdir()):
+        if path.is_file() and not path.is_symlink():
+            rows.append({"id": f"en:licence:{path.name}", "language": "en", "kind": "licence", "path": str(path),
+                         "text": path.read_text(encoding="utf-8", errors="replace")})
+    copyrights = [p for p in Path("/usr/share/doc").glob("*/copyright") if p.is_file()]
+    for path in pick(copyrights, COPYRIGHTS):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rows.append({"id": f"en:copyright:{path.parent.name}", "language": "en", "kind": "copyright", "path": str(path),
+                     "text": text[:MAN_CHARS * 2]})
+    return rows
+
+
+def main(out: str) -> None:
+    rows = catalogue_rows(Path("/usr/share/locale")) + man_rows(Path("/usr/share/man")) + licence_rows()
+    with open(out, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} documents -> {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
