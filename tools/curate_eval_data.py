@@ -4,12 +4,15 @@ from the Debian files installed on this machine, deterministically (sorted paths
 Text nobody in the project wrote, in many European languages, prose and messy text alike:
 - gettext catalogues /usr/share/locale/<lang>/LC_MESSAGES/*.mo: each catalogue's translations (msgstr
   differing from the msgid), sorted by msgid, one message per line, grouped into documents of about
-  DOC_CHARS characters; English from the msgids of the same catalogues (the `es` locale's);
+  DOC_CHARS characters; English from the msgids of the same catalogues (the `es` locale's); and one
+  "prose" document per catalogue of its sentence-like messages (over 30 characters, ending in . ! ?)
+  joined by spaces into lines of about PROSE_LINE characters (several sentences a paragraph);
 - man pages /usr/share/man/<lang>/ (English: /usr/share/man/man*), rendered by `man -l` (MANWIDTH=80,
   `col -bx`): two in three reflowed (a block between blank lines becomes one line), one in three as
   rendered (hard-wrapped lines: many short "paragraphs"); at most MAN_CHARS characters, whole blocks,
   except for the LONG_MAN longest English pages kept whole (the reference's geometric mean underflows there);
 - licences: /usr/share/common-licenses/* and a hashed pick of /usr/share/doc/*/copyright (English).
+- a mojibake copy (UTF-8 read as Windows-1252) of one non-ASCII document in MOJIBAKE, for ftfy's fix.
 Each row: {"id", "language", "kind", "path", "text"}.
 
 Usage: python tools/curate_eval_data.py OUT.jsonl   (needs `man`, `col`; about 2-5 minutes)
@@ -40,8 +43,11 @@ CATALOGUES = 24  # catalogues per language at most (hashed pick)
 MAN_PAGES = 14  # per man locale (hashed pick)
 MAN_CHARS = 3000
 LONG_MAN = 3
+MOJIBAKE = 8  # one document in MOJIBAKE gets a mojibake copy
 COPYRIGHTS = 60
 LETTER = re.compile(r"[^\W\d_]")
+SENTENCE = re.compile(r"^\w.{30,}[.!?]$", re.S)  # a message that reads as a sentence: catalogue prose
+PROSE_LINE = 300
 
 
 def rank(name: str) -> int:
@@ -66,13 +72,18 @@ def catalogue(path: Path) -> dict[str, str]:
     return out
 
 
-def chunks(messages: list[str], limit: int) -> list[str]:
+def chunks(messages: list[str], limit: int, line_chars: int = 0) -> list[str]:
+    """Documents of about DOC_CHARS characters, one message a line, or (line_chars) messages joined by
+    spaces into lines of about line_chars characters."""
     docs, cur, size = [], [], 0
     for m in messages:
         m = m.replace("\n", " ").strip()
         if not m:
             continue
-        cur.append(m)
+        if line_chars and cur and len(cur[-1]) < line_chars:
+            cur[-1] += " " + m
+        else:
+            cur.append(m)
         size += len(m)
         if size >= DOC_CHARS:
             docs.append("\n".join(cur))
@@ -92,10 +103,17 @@ def catalogue_rows(root: Path) -> list[dict]:
             keys = sorted(cat)
             for i, text in enumerate(chunks([cat[k] for k in keys], CATALOGUE_DOCS)):
                 rows.append({"id": f"{lang}:mo:{loc}/{path.name}:{i}", "language": lang, "kind": "catalogue", "path": str(path), "text": text})
+            sentences = [cat[k] for k in keys if SENTENCE.search(cat[k])]
+            for i, text in enumerate(chunks(sentences, 1, PROSE_LINE)):
+                rows.append({"id": f"{lang}:mo-prose:{loc}/{path.name}:{i}", "language": lang, "kind": "catalogue-prose",
+                             "path": str(path), "text": text})
             if loc == "es":  # the English originals
                 msgids = [k.split("\0")[0] for k in keys]
                 for i, text in enumerate(chunks(msgids, CATALOGUE_DOCS)):
                     rows.append({"id": f"en:mo:{path.name}:{i}", "language": "en", "kind": "catalogue", "path": str(path), "text": text})
+                for i, text in enumerate(chunks([m for m in msgids if SENTENCE.search(m)], 1, PROSE_LINE)):
+                    rows.append({"id": f"en:mo-prose:{path.name}:{i}", "language": "en", "kind": "catalogue-prose",
+                                 "path": str(path), "text": text})
     return rows
 
 
@@ -163,8 +181,23 @@ def licence_rows() -> list[dict]:
     return rows
 
 
+CP1252 = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]  # undefined bytes as Latin-1
+
+
+def mojibake_rows(rows: list[dict]) -> list[dict]:
+    """A copy of one non-ASCII document in MOJIBAKE, its UTF-8 bytes read as Windows-1252 (the damage ftfy's
+    fix_encoding undoes), to exercise the encoding fix."""
+    out = []
+    for row in rows:
+        if not row["text"].isascii() and row["kind"] != "man-long" and rank(row["id"]) % MOJIBAKE == 0:
+            text = "".join(CP1252[b] for b in row["text"].encode("utf-8"))
+            out.append(dict(row, id=row["id"] + ":mojibake", kind=row["kind"] + "-mojibake", text=text))
+    return out
+
+
 def main(out: str) -> None:
     rows = catalogue_rows(Path("/usr/share/locale")) + man_rows(Path("/usr/share/man")) + licence_rows()
+    rows += mojibake_rows(rows)
     with open(out, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
