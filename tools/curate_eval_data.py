@@ -16,8 +16,7 @@ Text nobody in the project wrote, in many European languages, prose and messy te
 Each row: {"id", "language", "kind", "path", "text"}.
 
 Usage: python tools/curate_eval_data.py OUT.jsonl   (needs `man`, `col`; about 2-5 minutes)
-The file depends on the packages installed; its rows name their paths. The comparison's numbers in the
-project's notes were measured on the file this wrote on the machine named there.
+The file depends on the packages installed on the machine; its rows name their paths.
 """
 from __future__ import annotations
 
