@@ -12,17 +12,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import write_pipeline
+from warcio.archiveiterator import ArchiveIterator
 
 import curation.runner
 from curation.bench._pages import find_pages, write_warc
 from curation.cli import cli
+from curation.config.manifest import Source
 from curation.engine.executor import TaskFailure, TasksFailed
 from curation.runner import run_pipeline
 from curation.stages import extract
+from curation.stages.quality import Quality, QualityConfig
+from curation.stages.quality.web import GopherQuality
 
 PAGES = 12
 
@@ -69,8 +74,6 @@ def crawl(tmp_path: Path, monkeypatch) -> Path:
 
 def _responses(path: Path) -> dict[str, int]:
     """url -> offset of each response record of the WARC (read straight with warcio)."""
-    from warcio.archiveiterator import ArchiveIterator
-
     out = {}
     with open(path, "rb") as f:
         it = ArchiveIterator(f)
@@ -146,3 +149,31 @@ def test_a_stage_failing_on_every_document_fails_the_part(crawl: Path, monkeypat
     run = crawl / "runs" / "crawl"
     assert not list(run.glob("quarantine/**/*.parquet"))  # nothing was turned into quarantine
     assert json.loads((run / "run.json").read_text())["stages"]["documents"]["status"] == "failed"
+
+
+def _debian_texts(n: int) -> list[str]:
+    """Real documents: the first n texts of the Debian manual-page sample."""
+    lines = (Path(__file__).parents[1] / "data" / "debian_multilingual.jsonl").read_text().splitlines()
+    return [json.loads(line)["text"] for line in lines[:n]]
+
+
+def test_quality_finds_the_one_document_a_filter_raises_on(monkeypatch) -> None:
+    """A filter judging a whole batch at once raises: the stage judges each document alone and reports the
+    error for the one that raised; the others get the verdicts they get without it."""
+    texts = _debian_texts(6)
+    table = pa.table({"text": texts, "language": ["en"] * 6, "metadata": pa.array([None] * 6, pa.string())})
+    source = Source(id="s", name="s", languages=["en"], domain="web", licence="x", format="jsonl", location="-", fields={"text": "text"})
+    stage = Quality(QualityConfig.model_validate({"sources": {"s": ["gopher"]}}))
+    clean = stage.process(table, source)
+    assert clean.errors == [None] * 6
+    real = GopherQuality.judge
+
+    def judge(self, doc, src):
+        if doc.text == texts[2]:
+            raise ZeroDivisionError("division by zero")
+        return real(self, doc, src)
+
+    monkeypatch.setattr(GopherQuality, "judge", judge)
+    out = stage.process(table, source)
+    assert out.errors == [None, None, "ZeroDivisionError: division by zero", None, None, None]
+    assert [r for i, r in enumerate(out.reasons) if i != 2] == [r for i, r in enumerate(clean.reasons) if i != 2]
