@@ -170,7 +170,7 @@ def _read_plain(part: Part, builder: DocumentBuilder, base: int) -> Iterator[Non
     quarantined with its offset and why, and reading goes on at the next record header, as a .warc.gz's
     goes on at its next member. Each record is counted once, read or quarantined."""
     with fsspec.open(part.path, "rb") as f:
-        size = f.size if hasattr(f, "size") else f.seek(0, 2)
+        size = f.seek(0, 2)  # every read below seeks first
         pos = skip_blank(f, base)
         while pos is not None and (part.end is None or pos < part.end):
             frame = frame_at(f, pos, size)
