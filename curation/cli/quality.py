@@ -7,10 +7,11 @@ for curate, `factors` (each evaluator's multiplier on the score).
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import click
 
@@ -36,7 +37,7 @@ def quality() -> None:
               help="YAML with the options of a pipeline's `stages.quality` section (or a whole pipeline file).")
 @click.option("--batch", default=512, show_default=True, type=click.IntRange(min=1), help="Documents scored together.")
 def score(file: Path, name: str, config_path: Path | None, batch: int) -> None:
-    """Score the documents of FILE (JSON lines with `text`, optional `id`, `language` and native annotations
+    """Score the documents of FILE (`-`: standard input; JSON lines with `text`, optional `id`, `language` and native annotations
     such as `harmful_pp` or `edu_score`) with one quality filter; one JSON line per document on stdout."""
     config = load_quality_config(config_path) if config_path else QualityConfig()
     filt = FILTERS[name](getattr(config, name))
@@ -62,17 +63,24 @@ def load_quality_config(path: Path) -> QualityConfig:
 
 
 def _batches(path: Path, size: int) -> Iterator[list[dict[str, Any]]]:
+    if str(path) == "-":  # a pipe: `zstdcat docs.jsonl.zst | curate quality score - --filter curate`
+        yield from _chunks(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8"), Path("<stdin>"), size)
+        return
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    chunk: list[dict[str, Any]] = []
     with open(path, encoding="utf-8") as f:
-        for n, raw in enumerate(f, 1):
-            if not raw.strip():
-                continue
-            chunk.append(_document(raw, path, n))
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
+        yield from _chunks(f, path, size)
+
+
+def _chunks(lines: Iterable[str], path: Path, size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        chunk.append(_document(raw, path, n))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 

@@ -40,6 +40,8 @@ class RunTally:
                     acc[k] += cell[k]
                 for reason, n in cell["dropped"].items():
                     acc["dropped"][reason] = acc["dropped"].get(reason, 0) + n
+                if cell.get("quarantined"):  # documents the stage could not process (engine.task._split_failures)
+                    acc["quarantined"] = acc.get("quarantined", 0) + cell["quarantined"]
                 for key, n in cell.get("counted", {}).items():  # what a stage found and did not drop for
                     counted = acc.setdefault("counted", {})
                     counted[key] = counted.get(key, 0) + n
@@ -48,7 +50,7 @@ class RunTally:
             self._seconds_by_source[stage][src] += secs
 
     def stage_stats(self) -> dict[str, Any]:
-        """{stage: {source: {language: {docs_in, bytes_in, docs_out, bytes_out, dropped: {reason: n}[, counted: {key: n}]}}}}"""
+        """{stage: {source: {language: {docs_in, bytes_in, docs_out, bytes_out, dropped: {reason: n}[, counted: {key: n}][, quarantined: n]}}}}"""
         return {stage: {src: dict(sorted(langs.items())) for src, langs in sorted(srcs.items())} for stage, srcs in self._stages.items()}
 
     def timing(self) -> dict[str, Any]:

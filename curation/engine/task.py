@@ -23,10 +23,10 @@ from curation.core.rundir import RunDir, commit, tmp_path
 from curation.core.errors import UserError
 from curation.config.manifest import Source
 from curation.readers import Part, read_part
-from curation.core.schema import QUARANTINE_SCHEMA, UNDETERMINED, conform, documents_schema, rejected_schema
+from curation.core.schema import QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, UNDETERMINED, conform, documents_schema, rejected_schema
 from curation.config.stages import StagesConfig
 from curation.core.resources import Resources
-from curation.stages.base import Stage
+from curation.stages.base import Stage, StageOutput
 
 DOCUMENTS_PHASE = "documents"
 
@@ -117,6 +117,12 @@ class _Stats:
             for key, n in row.items():
                 c[key] = c.get(key, 0) + n
 
+    def quarantined(self, stage: str, table: pa.Table) -> None:
+        """Documents a stage could not process (StageOutput.errors): quarantined, neither out nor dropped."""
+        for lang in table["language"].to_pylist():
+            cell = self.stages[stage][lang or UNDETERMINED]
+            cell["quarantined"] = cell.get("quarantined", 0) + 1
+
     def to_json(self) -> dict[str, Any]:
         return {stage: {lang: dict(cell) for lang, cell in sorted(langs.items())} for stage, langs in self.stages.items()}
 
@@ -136,6 +142,70 @@ def _by_language(table: pa.Table) -> dict[str, tuple[int, int]]:
 
 def _with_rejection(table: pa.Table, stage: str, reasons: list[str]) -> pa.Table:
     return table.append_column("stage", pa.array([stage] * table.num_rows, pa.string())).append_column("reason", pa.array(reasons, pa.string()))
+
+
+def _apply_stage(stage: Stage, table: pa.Table, source: Source, stats: _Stats, rej_w: _LazyParquet, quar_w: _LazyParquet) -> tuple[pa.Table, int]:
+    """One stage on one batch: rejected rows written with stage and reason, documents it could not process
+    quarantined. Returns the documents it keeps and how many it quarantined."""
+    stats.count(stage.name, "in", table)
+    out = stage.process(table, source)
+    failed = 0
+    if out.errors is not None and any(out.errors):
+        failures, out = _split_failures(stage.name, table, out)
+        quar_w.write(_quarantine_rows(stage.name, failures, source.id))
+        stats.quarantined(stage.name, failures)
+        failed = failures.num_rows
+    if out.counts is not None:
+        stats.counted(stage.name, out.table, out.counts)
+    keep = pa.array([r is None for r in out.reasons], pa.bool_())
+    dropped = out.table.filter(pc.invert(keep))
+    if dropped.num_rows:
+        reasons = [r for r in out.reasons if r is not None]
+        stats.drops(stage.name, dropped, reasons)
+        rej_w.write(_with_rejection(dropped, stage.name, reasons))
+    table = out.table.filter(keep)
+    stats.count(stage.name, "out", table)
+    return table, failed
+
+
+def _split_failures(stage: str, table: pa.Table, out: StageOutput) -> tuple[pa.Table, StageOutput]:
+    """The input rows the stage could not process, and its output without them.
+
+    One odd document is bad data; every document of a batch failing is a broken stage or installation,
+    which quarantining would hide: the part fails (and is retried, then reported) instead."""
+    errors = out.errors or []
+    failed_mask = pa.array([e is not None for e in errors], pa.bool_())
+    n_failed = sum(e is not None for e in errors)
+    if n_failed == table.num_rows > 1:
+        raise RuntimeError(f"stage {stage} failed on every one of the {n_failed} documents of a batch "
+                           f"(a broken stage, not bad data); first error: {next(e for e in errors if e)}")
+    failed = table.filter(failed_mask).append_column("error", pa.array([e for e in errors if e is not None], pa.string()))
+    keep = [i for i, e in enumerate(errors) if e is None]
+    rest = StageOutput(
+        out.table.filter(pc.invert(failed_mask)),
+        [out.reasons[i] for i in keep],
+        None if out.counts is None else [out.counts[i] for i in keep],
+    )
+    return failed, rest
+
+
+def _quarantine_rows(stage: str, failed: pa.Table, source: str) -> pa.Table:
+    """Quarantine entries for documents a stage failed on: where the record came from (its origin, the
+    reader's "file:offset"), the error naming the stage, and the stage's input text as the raw bytes."""
+    files, offsets = [], []
+    for origin in failed["origin"].to_pylist():
+        file, _, offset = origin.rpartition(":")
+        files.append(file)
+        offsets.append(int(offset))
+    raw = [t.encode("utf-8", "surrogatepass") for t in failed["text"].to_pylist()]
+    return pa.table({
+        "source": [source] * failed.num_rows,
+        "file": files,
+        "offset": offsets,
+        "error": [f"stage {stage}: {e}" for e in failed["error"].to_pylist()],
+        "raw": [r[:QUARANTINE_RAW_CAP] for r in raw],
+        "raw_length": [len(r) for r in raw],
+    }, schema=QUARANTINE_SCHEMA)
 
 
 def _test_hooks(part: Part) -> None:
@@ -183,18 +253,8 @@ def process_part(part: Part, ctx: RunContext) -> dict[str, Any]:
             if table.num_rows == 0:
                 break
             t0 = time.perf_counter()
-            stats.count(stage.name, "in", table)
-            out = stage.process(table, source)
-            if out.counts is not None:
-                stats.counted(stage.name, out.table, out.counts)
-            keep = pa.array([r is None for r in out.reasons], pa.bool_())
-            dropped = out.table.filter(pc.invert(keep))
-            if dropped.num_rows:
-                reasons = [r for r in out.reasons if r is not None]
-                stats.drops(stage.name, dropped, reasons)
-                rej_w.write(_with_rejection(dropped, stage.name, reasons))
-            table = out.table.filter(keep)
-            stats.count(stage.name, "out", table)
+            table, failed = _apply_stage(stage, table, source, stats, rej_w, quar_w)
+            quarantined += failed
             stats.seconds[stage.name] += time.perf_counter() - t0
         docs_w.write(table)
         t_read = time.perf_counter()

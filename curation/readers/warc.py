@@ -13,6 +13,7 @@ start that holds a WARC record, and ends before the first record starting at or 
 
 from __future__ import annotations
 
+import io
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -24,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from curation.core.schema import QUARANTINE_RAW_CAP
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
+from curation.readers.warc_frames import TERMINATOR, Damage, frame_at, resync, skip_blank
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -66,7 +68,10 @@ def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
         except Exception:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
             pass
         resume = held.offset if held is not None else start
-    yield from _read_warcio(part, builder, resume)
+    if part.path.endswith(".gz"):
+        yield from _read_warcio(part, builder, resume)
+    else:
+        yield from _read_plain(part, builder, resume)
 
 
 def next_member(f: BinaryIO, pos: int, end: int | None) -> int | None:
@@ -157,6 +162,36 @@ def _read_warcio_from(part: Part, builder: DocumentBuilder, base: int) -> Iterat
     if rest.strip():
         builder.quarantine(end, f"unreadable WARC data at offset {end}: an incomplete record (truncated file?)", rest)
         yield None
+
+
+def _read_plain(part: Part, builder: DocumentBuilder, base: int) -> Iterator[None]:
+    """An uncompressed .warc from `base` (a record boundary) to its end, each record's frame checked before
+    it is parsed (warc_frames): a record whose header is garbled or whose Content-Length is wrong is
+    quarantined with its offset and why, and reading goes on at the next record header, as a .warc.gz's
+    goes on at its next member. Each record is counted once, read or quarantined."""
+    with fsspec.open(part.path, "rb") as f:
+        size = f.seek(0, 2)  # every read below seeks first
+        pos = skip_blank(f, base)
+        while pos is not None and (part.end is None or pos < part.end):
+            frame = frame_at(f, pos, size)
+            if isinstance(frame, Damage):
+                after = resync(f, pos + 1, size)
+                f.seek(pos)
+                raw = f.read(min((after or size) - pos, QUARANTINE_RAW_CAP))
+                builder.quarantine(pos, f"WARC record at offset {pos}: {frame.reason}", raw, raw_size=(after or size) - pos)
+                pos = after
+            else:
+                f.seek(frame.start)
+                _add(_parse_frame(f.read(frame.end - frame.start + len(TERMINATOR)), frame.start), builder)
+                pos = skip_blank(f, frame.next) if frame.next < size else None
+            yield None
+
+
+def _parse_frame(data: bytes, offset: int) -> WarcRecord:
+    """One record whose frame checked out, parsed by warcio."""
+    it = ArchiveIterator(io.BytesIO(data), arc2warc=True)
+    record = next(iter(it))
+    return _warcio_record(record, record.content_stream().read(), offset)
 
 
 def _warcio_record(record, body: bytes, offset: int) -> WarcRecord:

@@ -67,7 +67,7 @@ def _nothing_kept(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
 
 
 def _quarantined(s: RunSummary, stage_stats: dict[str, Any]) -> list[str]:
-    return [f"source {row['source']}: {_n(row['quarantined'], 'record')} could not be read (quarantined); see `curate inspect {_q(s.root)} --where quarantine --source {row['source']}`"
+    return [f"source {row['source']}: {_n(row['quarantined'], 'record')} could not be read or processed (quarantined); see `curate inspect {_q(s.root)} --where quarantine --source {row['source']}`"
             for row in s.sources if row["quarantined"]]
 
 
@@ -187,7 +187,7 @@ def _next_steps(run: RunDir, meta: dict[str, Any], status: str) -> list[tuple[st
         steps.append((shlex.join(args), "resume: finished parts and phases are kept, the rest is redone"))
     steps.append((f"curate inspect {r} --where rejected --sample 20 --seed 0", "read what the filters dropped, with stage, reason and scores"))
     if any(run.quarantine().glob("*/*.parquet")):
-        steps.append((f"curate inspect {r} --where quarantine", "records that could not be read, with file, offset and error"))
+        steps.append((f"curate inspect {r} --where quarantine", "records that could not be read or processed, with file, offset and error"))
     if run.shards_manifest.is_file():
         steps.append((f"curate audit {r}", "tokens per language and source, read back from the shards"))
         steps.append((f"curate datasheet {r}", "the Gebru et al. datasheet of this run"))

@@ -4,6 +4,9 @@ A stage is a small class with one job. It receives an Arrow table of documents o
 returns the table (possibly with changed or added columns) and, per row, None to keep the document or a
 reason string to drop it. The engine splits kept from rejected rows, writes the rejected ones with the
 stage name and reason, and counts drops per reason (the datatrove filter pattern, batched).
+A stage whose per-document work can raise on odd input (a third-party parser meeting a pathological
+page) catches the exception per document and reports it in `errors`: the engine quarantines that one
+document instead of failing its whole part, which no retry could fix.
 Heavy resources (models) are loaded in `setup()`, once per worker process (NeMo Curator's pattern); a
 stage declares what its Ray tasks need in `resources` (NeMo Curator's `Resources`).
 """
@@ -29,6 +32,18 @@ class StageOutput:
     # What a stage found without dropping for it (PII by kind, contamination hits in report mode), per
     # row; the engine adds these up per language under "counted" in the stage's stats.
     counts: list[dict[str, int]] | None = None
+    # Per row: None, or why this document could not be processed (`row_error`). The engine quarantines
+    # those rows with the error and the record's origin; their reasons and counts are ignored.
+    errors: list[str | None] | None = None
+
+
+ERROR_CAP = 500  # characters of an error message kept: some exceptions quote the whole input
+
+
+def row_error(e: BaseException) -> str:
+    """One document's failure as StageOutput.errors states it: the exception's type and first line."""
+    lines = str(e).strip().splitlines()
+    return (f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__)[:ERROR_CAP]
 
 
 class Stage(Generic[ConfigT]):

@@ -31,7 +31,7 @@ from curation.config.base import StageConfig, Strict
 from curation.config.manifest import Source
 from curation.core.resources import Resources
 from curation.stages._trafilatura_xpath import fast_xpaths
-from curation.stages.base import Stage, StageOutput
+from curation.stages.base import Stage, StageOutput, row_error
 
 
 class TrafilaturaOptions(Strict):
@@ -139,20 +139,30 @@ class Extract(Stage[ExtractConfig]):
     def applies_to(self, source: Source) -> bool:
         return source.is_html
 
+    def extract(self, html: str, url: str | None) -> tuple[str, str | None]:
+        """(text, title) of one page with the configured engine."""
+        cfg = self.config
+        if cfg.engine == "resiliparse":
+            return resiliparse_extract(html, cfg.resiliparse)
+        return trafilatura_extract(html, url, cfg.trafilatura)
+
     def process(self, table: pa.Table, source: Source) -> StageOutput:
         cfg = self.config
         texts, metas, reasons = [], [], []
+        errors: list[str | None] = []
         for html, url, meta in zip(table["text"].to_pylist(), table["url"].to_pylist(), table["metadata"].to_pylist()):
-            if cfg.engine == "resiliparse":
-                text, title = resiliparse_extract(html, cfg.resiliparse)
-            else:
-                text, title = trafilatura_extract(html, url, cfg.trafilatura)
+            try:
+                text, title = self.extract(html, url)
+                error = None
+            except Exception as e:  # noqa: BLE001 -- trafilatura/lxml/resiliparse raise many types on pathological pages
+                text, title, error = "", None, row_error(e)
             m = orjson.loads(meta) if meta else {}
             if title:
                 m["title"] = title
             texts.append(text)
             metas.append(orjson.dumps(m, option=orjson.OPT_SORT_KEYS).decode() if m else None)
             reasons.append(None if len(text.strip()) >= cfg.min_chars else "no_text")
+            errors.append(error)
         table = table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string()))
         table = table.set_column(table.schema.get_field_index("metadata"), "metadata", pa.array(metas, pa.string()))
-        return StageOutput(table, reasons)
+        return StageOutput(table, reasons, errors=errors)

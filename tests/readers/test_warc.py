@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from curation.bench._pages import find_pages, write_warc
 from curation.config.manifest import FieldMap
 from curation.readers import plan_parts
 from curation.readers.parts import unsplittable
@@ -97,3 +100,82 @@ def test_damaged_member_of_a_warc_gz_loses_only_its_record(big_warc, tmp_path):
     assert len(r.docs) + len(r.rejected) == 60
     lost = {d["id"] for d in whole.docs + whole.rejected} - {d["id"] for d in r.docs + r.rejected}
     assert len(lost) == 1
+
+
+# --- uncompressed .warc: record framing -------------------------------------------------------------
+
+PAGES = 10
+
+
+@pytest.fixture
+def plain_warc(tmp_path) -> tuple[bytes, list[int]]:
+    """A plain .warc of real HTML pages (Debian's HTML manuals): warcinfo, then request + response per
+    page. Returns its bytes and every record's offset (read with warcio)."""
+    path = tmp_path / "pages.warc"
+    write_warc(path, find_pages("/usr/share/doc", PAGES), gzip=False)
+    with open(path, "rb") as f:
+        it = ArchiveIterator(f)
+        starts = [it.get_record_offset() for _ in it]
+    assert len(starts) == 1 + 2 * PAGES
+    return path.read_bytes(), starts
+
+
+def _read_plain(tmp_path, data: bytes):
+    path = tmp_path / "damaged" / "a.warc"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    return read_all(make_source("warc", path, languages=["en"], fields=FieldMap(text="text", id="id", url="url")))
+
+
+def _offsets(r) -> list[int]:
+    return sorted(int(d["origin"].rpartition(":")[2]) for d in r.docs + r.rejected)
+
+
+def _with_content_length(data: bytes, record: int, delta: int) -> tuple[bytes, int]:
+    """The record's Content-Length changed by delta; returns the bytes and how much the file grew."""
+    m = re.compile(rb"\r\nContent-Length: (\d+)\r\n").search(data, record)
+    new = str(int(m.group(1)) + delta).encode()
+    return data[: m.start(1)] + new + data[m.end(1):], len(new) - len(m.group(1))
+
+
+@pytest.mark.parametrize("damage", ["garbled_header", "content_length+50", "content_length-50"])
+def test_plain_warc_quarantines_a_badly_framed_record_and_reads_on(plain_warc, tmp_path, damage):
+    """A garbled header line or a wrong Content-Length in a plain .warc: that record is quarantined at its
+    offset, and every record after it is still read, from the next record header."""
+    data, starts = plain_warc
+    whole = _read_plain(tmp_path, data)
+    assert whole.records == len(starts) and not whole.quarantined and _offsets(whole) == starts
+    victim = 10  # the response of the fifth page
+    bad = starts[victim]
+    if damage == "garbled_header":
+        damaged, grew = data[:bad] + b"WA\x00C/1.0" + data[bad + 8:], 0
+    else:
+        damaged, grew = _with_content_length(data, bad, int(damage[-3:]))
+    r = _read_plain(tmp_path, damaged)
+    assert r.records == len(starts)  # every record counted once: read or quarantined
+    (q,) = r.quarantined
+    assert (q["file"], q["offset"]) == ("a.warc", bad)
+    expected = "garbled WARC record header" if damage == "garbled_header" else "wrong Content-Length"
+    assert q["error"].startswith(f"WARC record at offset {bad}: {expected}"), q["error"]
+    assert q["raw"].startswith(damaged[bad:bad + 8]) and q["raw_length"] == starts[victim + 1] + grew - bad
+    # every other record read, at its own offset (shifted by the edit after it), with its own text
+    assert _offsets(r) == starts[:victim] + [s + grew for s in starts[victim + 1:]]
+    key = lambda d: (d["id"], d["text"])  # noqa: E731
+    lost = [d for d in whole.docs + whole.rejected if int(d["origin"].rpartition(":")[2]) == bad]
+    assert sorted(map(key, r.docs + r.rejected)) == sorted(key(d) for d in whole.docs + whole.rejected if d not in lost)
+
+
+def test_plain_warc_truncated_anywhere_loses_only_the_cut_record(plain_warc, tmp_path):
+    """Cut at any point: what is read is the records before the cut, whole; the cut record is quarantined at
+    its offset (a cut exactly between records loses nothing)."""
+    data, starts = plain_warc
+    ends = [s - 4 for s in starts[1:]] + [len(data) - 4]  # each record's last block byte + 1 (CRLF CRLF follows)
+    for size in [*range(0, starts[3], 37), *range(starts[3], len(data), 4999), ends[-1], ends[-1] + 2, len(data)]:
+        r = _read_plain(tmp_path, data[:size])
+        whole_records = [s for s, e in zip(starts, ends) if e <= size]
+        assert _offsets(r) == whole_records, size
+        cut = [s for s, e in zip(starts, ends) if s < size < e]
+        assert [q["offset"] for q in r.quarantined] == cut, size
+        assert r.records == len(whole_records) + len(cut)
+        for q in r.quarantined:
+            assert "truncated" in q["error"], q["error"]

@@ -62,7 +62,7 @@ def test_complete_run_summary_matches_the_reconciliation(small_corpus: Path, ray
     for row in [*s.sources, s.total]:
         assert row["rejected"] == sum(v for k, v in row.items() if k.startswith("dropped_")), row
     # 2 unreadable records in the corpus: a warning names the source and how to look at them
-    assert any("colossal-oscar: 2 records could not be read" in w and "--where quarantine" in w for w in s.warnings)
+    assert any("colossal-oscar: 2 records could not be read or processed" in w and "--where quarantine" in w for w in s.warnings)
     commands = [c for c, _ in s.next_steps]
     assert any(c.startswith("curate inspect ") for c in commands)
     assert not any(c.startswith("curate run") for c in commands)  # nothing to resume

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,17 @@ def test_quality_score_command(tmp_path: Path) -> None:
     f.write_text('{"text": "x", "metadata": "not an object"}\n', encoding="utf-8")
     bad = curate("quality", "score", str(f), "--filter", "gopher")
     assert bad.returncode == 2 and f"{f}:1: field 'metadata'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_quality_score_reads_standard_input(tmp_path: Path) -> None:
+    f = tmp_path / "docs.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "Uno dos tres.", "language": "es"}) + "\n"
+                 + json.dumps({"text": "sin mayúscula ni punto"}) + "\n", encoding="utf-8")
+    from_file = curate("quality", "score", str(f), "--filter", "curate").stdout
+    piped = subprocess.run([sys.executable, "-m", "curation.cli", "quality", "score", "-", "--filter", "curate"],
+                           input=f.read_bytes(), capture_output=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.decode() == from_file and len(from_file.splitlines()) == 2
+    bad = subprocess.run([sys.executable, "-m", "curation.cli", "quality", "score", "-", "--filter", "gopher"],
+                         input=b'{"id": 1}\n', capture_output=True, timeout=300)
+    assert bad.returncode == 2 and b"<stdin>:1: field 'text'" in bad.stderr
