@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Generator, Iterator
 
 import fsspec
 from fastwarc.warc import ArchiveIterator as FastIterator
@@ -25,7 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from curation.core.schema import QUARANTINE_RAW_CAP
 from curation.readers.documents import DocumentBuilder
 from curation.readers.parts import Part
-from curation.readers.warc_frames import TERMINATOR, Damage, frame_at, resync, skip_blank
+from curation.readers.warc_frames import TERMINATOR, Damage, Member, check_member, frame_at, resync, skip_blank, trailer_size
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -47,31 +47,80 @@ class WarcRecord:
 
 
 def read_warc(part: Part, builder: DocumentBuilder) -> Iterator[None]:
-    with fsspec.open(part.path, "rb") as f:
-        start = 0
-        if part.start:
-            start = next_member(f, part.start, part.end)
-            if start is None:
-                return  # no record starts in this range
-        held = None  # the last record FastWARC gave: complete only once another follows
+    gz = part.path.endswith(".gz")
+    pos: int | None = 0
+    if part.start:
+        with fsspec.open(part.path, "rb") as f:
+            pos = next_member(f, part.start, part.end)
+    while pos is not None and (part.end is None or pos < part.end):
+        pos, resync = yield from _read_fast(part, builder, pos, gz)
+        if resync or pos is None:
+            continue  # a .warc.gz member whose record did not fit it was quarantined: FastWARC goes on after it
+        if not gz:
+            yield from _read_plain(part, builder, pos)
+            return
+        pos = yield from _read_warcio_from(part, builder, pos)
+
+
+def _read_fast(part: Part, builder: DocumentBuilder, start: int, gz: bool) -> Generator[None, None, tuple[int | None, bool]]:
+    """FastWARC from `start` (a record boundary). Returns (None, False) when the part is done, (offset, True)
+    to go on with FastWARC at the member after a quarantined one, or (offset, False) for warcio to read on
+    from that record (the last one FastWARC gave, or where it could not parse).
+
+    In a .warc.gz each record must fill its gzip member exactly: a wrong Content-Length would otherwise cut
+    the record short (and lose the member's rest) or swallow the next member. The cheap test: the member's
+    gzip trailer records its uncompressed size, which must be the record's header + Content-Length + 4. Only
+    a record that fails it is decompressed again to say what is wrong (warc_frames.check_member). A file
+    gzipped whole (several records per member) turns the test off."""
+    with fsspec.open(part.path, "rb") as f, fsspec.open(part.path, "rb") as g:
+        checks = gz
+        held: tuple[WarcRecord, int] | None = None  # the last record FastWARC gave, and its member's expected size
         f.seek(start)
-        try:
-            for rec in FastIterator(f, parse_http=True, auto_decode="all", stream_detect=True):
+        records = iter(FastIterator(f, parse_http=True, auto_decode="all", stream_detect=True))
+        while True:
+            try:
+                rec = next(records, None)
+                if rec is None:
+                    break
                 offset = rec.stream_pos  # the member's offset in the file (FastWARC counts from the file's start)
-                if held is not None:
-                    _add(held, builder)
-                    yield None
-                    held = None
-                if part.end is not None and offset >= part.end:
-                    return
-                held = _fast_record(rec, offset)
-        except Exception:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
-            pass
-        resume = held.offset if held is not None else start
-    if part.path.endswith(".gz"):
-        yield from _read_warcio(part, builder, resume)
-    else:
-        yield from _read_plain(part, builder, resume)
+                new = (_fast_record(rec, offset), _member_size(rec)) if part.end is None or offset < part.end else None
+            except Exception:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
+                break
+            if held is not None:
+                if checks and trailer_size(g, offset) != held[1]:
+                    member = check_member(g, held[0].offset)
+                    checks = member.end is not None and not member.several  # no member to check: stop checking
+                    if member.reason is not None and member.end is not None:
+                        _quarantine_member(builder, held[0].offset, member)
+                        yield None
+                        return member.end, True
+                _add(held[0], builder)
+                yield None
+                held = None
+            if new is None:
+                return None, False  # the next part's record
+            held = new
+        if held is None:
+            return start, False
+        if checks:  # the last record FastWARC gave: its member's end is not known yet
+            member = check_member(g, held[0].offset)
+            if member.reason is not None and member.end is not None:
+                _quarantine_member(builder, held[0].offset, member)
+                yield None
+                return member.end, True
+        return held[0].offset, False
+
+
+def _member_size(rec) -> int:
+    """header + Content-Length + CRLF CRLF, mod 2**32 (as a gzip trailer records it), the header as written
+    by every crawler ("Name: value" lines); a header written otherwise only costs a closer look."""
+    h = rec.headers
+    header = len(h.status_line_bytes) + 2 + sum(len(k) + len(v) + 4 for k, v in h.items_bytes()) + 2
+    return (header + rec.content_length + len(TERMINATOR)) & 0xFFFFFFFF
+
+
+def _quarantine_member(builder: DocumentBuilder, offset: int, member: Member) -> None:
+    builder.quarantine(offset, f"WARC record at offset {offset}: {member.reason}", member.data, raw_size=(member.end or offset) - offset)
 
 
 def next_member(f: BinaryIO, pos: int, end: int | None) -> int | None:
@@ -112,14 +161,6 @@ def _fast_record(rec, offset: int) -> WarcRecord:
         content_type=(http.get("Content-Type") if http is not None else headers.get("Content-Type")) or "",
         body=rec.reader.read(),
     )
-
-
-def _read_warcio(part: Part, builder: DocumentBuilder, base: int | None) -> Iterator[None]:
-    """warcio from `base` (a record boundary) to the end of the part, with its exact damage reports. In a
-    .warc.gz, reading goes on at the next member that starts a record after damage: the records after it
-    are not lost."""
-    while base is not None:
-        base = yield from _read_warcio_from(part, builder, base)
 
 
 def _read_warcio_from(part: Part, builder: DocumentBuilder, base: int) -> Iterator[None]:

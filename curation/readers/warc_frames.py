@@ -12,6 +12,7 @@ starts a header that parses (`resync`).
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -140,3 +141,60 @@ def resync(f: BinaryIO, pos: int, size: int) -> int | None:
             i = data.find(b"\nWARC/1.", i + 1)
         pos += SCAN
     return None
+
+
+# --- .warc.gz: one gzip member per record ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the gzip member at an offset holds. `reason` is None when its record fills it exactly (header,
+    Content-Length bytes, CRLF CRLF) or when it holds several records (a file gzipped whole, not record by
+    record: `several`); otherwise it says how the record does not fit. `end` is where the member ends in the
+    file (the next member), None when it never ends (a truncated or corrupt member: left to warcio's checks)."""
+
+    end: int | None
+    reason: str | None
+    data: bytes = b""
+    several: bool = False
+
+
+def trailer_size(f: BinaryIO, member_end: int) -> int:
+    """The uncompressed size (mod 2**32) that the gzip trailer ending at member_end records."""
+    f.seek(member_end - 4)
+    return int.from_bytes(f.read(4), "little")
+
+
+def check_member(f: BinaryIO, offset: int) -> Member:
+    """Decompress the member at offset and check that after its record's block come exactly CRLF CRLF and
+    the member's end. Reads at most the member (or, in a member holding several records, its first record)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    pos = offset
+    need = None  # header + Content-Length + terminator, once the header has been decompressed
+    f.seek(offset)
+    while not d.eof:
+        raw = f.read(SCAN)
+        if not raw:
+            return Member(None, None)
+        try:
+            out += d.decompress(raw)
+        except zlib.error:
+            return Member(None, None)
+        pos += len(raw) - len(d.unused_data)
+        if need is None and (cut := out.find(TERMINATOR)) >= 0:
+            length = _content_length(bytes(out[:cut + 2]))
+            if length is None:
+                return Member(None, None)  # a header FastWARC took but we cannot read: warcio says why
+            need = cut + len(TERMINATOR) + length + len(TERMINATOR)
+        if need is not None and len(out) >= need + len(VERSION_LINES[0]) and out[need - 4:need] == TERMINATOR and out.startswith(VERSION_LINES, need):
+            return Member(None, None, several=True)
+    data = bytes(out)
+    if need is None:
+        return Member(pos, "the member holds no complete WARC record header", data)
+    if len(data) == need and data.endswith(TERMINATOR):
+        return Member(pos, None)
+    header = data.find(TERMINATOR) + len(TERMINATOR)
+    length = need - header - len(TERMINATOR)
+    block = len(data) - header - (len(TERMINATOR) if data.endswith(TERMINATOR) else 0)
+    return Member(pos, f"Content-Length {length} does not match the record ({block} bytes)", data)
