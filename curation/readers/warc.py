@@ -71,9 +71,12 @@ def _read_fast(part: Part, builder: DocumentBuilder, start: int, gz: bool) -> Ge
     the record short (and lose the member's rest) or swallow the next member. The cheap test: the member's
     gzip trailer records its uncompressed size, which must be the record's header + Content-Length + 4. Only
     a record that fails it is decompressed again to say what is wrong (warc_frames.check_member). A file
-    gzipped whole (several records per member) turns the test off."""
+    gzipped whole (several records per member) is read by FastWARC alone, unchecked: its stream positions
+    there are not record offsets, and warcio refuses such files."""
     with fsspec.open(part.path, "rb") as f, fsspec.open(part.path, "rb") as g:
         checks = gz
+        failed = ""
+        whole = False  # a file gzipped whole: FastWARC's stream positions are no record offsets there
         held: tuple[WarcRecord, int] | None = None  # the last record FastWARC gave, and its member's expected size
         f.seek(start)
         records = iter(FastIterator(f, parse_http=True, auto_decode="all", stream_detect=True))
@@ -84,12 +87,14 @@ def _read_fast(part: Part, builder: DocumentBuilder, start: int, gz: bool) -> Ge
                     break
                 offset = rec.stream_pos  # the member's offset in the file (FastWARC counts from the file's start)
                 new = (_fast_record(rec, offset), _member_size(rec)) if part.end is None or offset < part.end else None
-            except Exception:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
+            except Exception as e:  # noqa: BLE001 - FastWARC stops at what it cannot parse: warcio reads from there and says why
+                failed = f"{type(e).__name__}: {e}"
                 break
             if held is not None:
                 if checks and trailer_size(g, offset) != held[1]:
                     member = check_member(g, held[0].offset)
-                    checks = member.end is not None and not member.several  # no member to check: stop checking
+                    whole = member.several
+                    checks = member.end is not None and not whole  # no member to check (a corrupt one?): warcio's checks stay
                     if member.reason is not None and member.end is not None:
                         _quarantine_member(builder, held[0].offset, member)
                         yield None
@@ -102,6 +107,12 @@ def _read_fast(part: Part, builder: DocumentBuilder, start: int, gz: bool) -> Ge
             held = new
         if held is None:
             return start, False
+        if whole:  # warcio refuses such files ("non-chunked gzip file"): FastWARC's last record is taken as is
+            _add(held[0], builder)
+            if failed:  # no member to go on at: the rest is one entry
+                builder.quarantine(held[0].offset, f"unreadable WARC data after the record at {held[0].offset} of a file gzipped whole: {failed}", None)
+            yield None
+            return None, False
         if checks:  # the last record FastWARC gave: its member's end is not known yet
             member = check_member(g, held[0].offset)
             if member.reason is not None and member.end is not None:

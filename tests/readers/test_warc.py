@@ -179,3 +179,67 @@ def test_plain_warc_truncated_anywhere_loses_only_the_cut_record(plain_warc, tmp
         assert r.records == len(whole_records) + len(cut)
         for q in r.quarantined:
             assert "truncated" in q["error"], q["error"]
+
+
+# --- .warc.gz: each record must fill its gzip member ------------------------------------------------
+
+
+@pytest.fixture
+def gz_warc(tmp_path) -> tuple[bytes, list[int]]:
+    """A .warc.gz of real HTML pages, one gzip member per record; its bytes and every member's offset."""
+    path = tmp_path / "pages.warc.gz"
+    write_warc(path, find_pages("/usr/share/doc", PAGES), gzip=True)
+    with open(path, "rb") as f:
+        it = ArchiveIterator(f)
+        starts = [it.get_record_offset() for _ in it]
+    assert len(starts) == 1 + 2 * PAGES
+    return path.read_bytes(), starts
+
+
+def _with_member_content_length(data: bytes, starts: list[int], k: int, delta: int) -> tuple[bytes, int, int]:
+    """Member k recompressed with its record's Content-Length changed by delta (the block itself unchanged):
+    (the file's bytes, how much the file grew, the true block size)."""
+    end = starts[k + 1] if k + 1 < len(starts) else len(data)
+    member = gzip.decompress(data[starts[k]:end])
+    m = re.compile(rb"\r\nContent-Length: (\d+)\r\n").search(member)
+    length = int(m.group(1))
+    new = gzip.compress(member[: m.start(1)] + str(length + delta).encode() + member[m.end(1):])
+    return data[: starts[k]] + new + data[end:], len(new) - (end - starts[k]), length
+
+
+def _read_gz(tmp_path, data: bytes, max_part_bytes: int | None = None):
+    path = tmp_path / "damaged" / "a.warc.gz"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    return read_all(make_source("warc", path, languages=["en"], fields=FieldMap(text="text", id="id", url="url")), max_part_bytes=max_part_bytes)
+
+
+@pytest.mark.parametrize("victim", [10, 11, 2 * PAGES])  # a response, a request, the last record
+@pytest.mark.parametrize("delta", [-50, -1, 1, 50, 3000])
+def test_warc_gz_record_whose_content_length_does_not_fit_its_member(gz_warc, tmp_path, victim, delta):
+    """A Content-Length too small or too large for the record in its gzip member: that record is quarantined
+    (file, member offset, why) and every other record is read, whole, at its own offset, whole file or split."""
+    data, starts = gz_warc
+    whole = _read_gz(tmp_path, data)
+    assert whole.records == len(starts) and not whole.quarantined and _offsets(whole) == starts
+    damaged, grew, length = _with_member_content_length(data, starts, victim, delta)
+    bad = starts[victim]
+    expected = [s for s in starts[:victim]] + [s + grew for s in starts[victim + 1:]]
+    key = lambda d: (d["id"], d["text"], d.get("reason"))  # noqa: E731
+    kept = sorted(key(d) for d in whole.docs + whole.rejected if int(d["origin"].rpartition(":")[2]) != bad)
+    for max_part_bytes in (None, len(damaged) // 3, 5000):
+        r = _read_gz(tmp_path, damaged, max_part_bytes)
+        assert r.records == len(starts), max_part_bytes  # every record counted once: read or quarantined
+        (q,) = r.quarantined
+        assert (q["file"], q["offset"]) == ("a.warc.gz", bad)
+        assert q["error"] == f"WARC record at offset {bad}: Content-Length {length + delta} does not match the record ({length} bytes)"
+        assert q["raw"].startswith(b"WARC/1.0\r\n")
+        assert _offsets(r) == expected, max_part_bytes
+        assert sorted(key(d) for d in r.docs + r.rejected) == kept
+
+
+def test_warc_gz_gzipped_whole_is_not_taken_for_damage(gz_warc, tmp_path):
+    """A .warc gzipped as one member (several records per member) reads as before, nothing quarantined."""
+    data, starts = gz_warc
+    r = _read_gz(tmp_path, gzip.compress(gzip.decompress(data)))
+    assert r.records == len(starts) and not r.quarantined
