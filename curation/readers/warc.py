@@ -127,7 +127,8 @@ def _member_size(rec) -> int:
     by every crawler ("Name: value" lines); a header written otherwise only costs a closer look."""
     h = rec.headers
     header = len(h.status_line_bytes) + 2 + sum(len(k) + len(v) + 4 for k, v in h.items_bytes()) + 2
-    return (header + rec.content_length + len(TERMINATOR)) & 0xFFFFFFFF
+    length = h.get("Content-Length", "")  # rec.content_length no longer counts the HTTP headers FastWARC parsed
+    return (header + int(length) + len(TERMINATOR)) & 0xFFFFFFFF if length.isdigit() else -1
 
 
 def _quarantine_member(builder: DocumentBuilder, offset: int, member: Member) -> None:
