@@ -22,7 +22,7 @@ import pyarrow.json as pj
 from curation.config.manifest import Source
 from curation.readers.columns import ColumnMapper, map_in_batches
 from curation.readers.documents import DocumentBuilder
-from curation.readers.lines import TruncatedStream, iter_blocks, split_lines
+from curation.readers.lines import DamagedSpan, TruncatedStream, iter_blocks, split_lines
 from curation.readers.parts import Part
 
 COMPRESSION = {"jsonl": None, "jsonl.gz": "gzip", "jsonl.zst": "zstd", "jsonl.xz": "xz", "jsonl.bz2": "bz2"}
@@ -37,6 +37,10 @@ def read_jsonl(source: Source, part: Part, builder: DocumentBuilder, batch_recor
     with fsspec.open(part.path, "rb") as f:
         try:
             for pos, block in iter_blocks(f, COMPRESSION[source.format], part.start, part.end):
+                if isinstance(block, DamagedSpan):  # a corrupt member/frame between good ones: one entry, read on
+                    builder.quarantine(pos, block.reason, block.tail or None)
+                    yield None
+                    continue
                 pieces = _fast_block(pos, block, parser, mapper, batch_records - builder.records, batch_records)
                 if pieces is None:
                     yield from _line_by_line(pos, block, builder)

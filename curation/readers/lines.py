@@ -24,12 +24,13 @@ class TruncatedStream(Exception):
     """The compressed input ended in the middle of a frame/member."""
 
 
-def iter_blocks(f: BinaryIO, compression: str | None, start: int | None = None, end: int | None = None, block: int = BLOCK) -> Iterator[tuple[int, bytes]]:
+def iter_blocks(f: BinaryIO, compression: str | None, start: int | None = None, end: int | None = None, block: int = BLOCK) -> Iterator[tuple[int, bytes | DamagedSpan]]:
     """Yield (offset, block): blocks of whole lines (the last may lack its newline) and their offsets.
 
     For plain files, [start, end) selects the lines whose first byte lies in the range. A truncated
     compressed stream raises TruncatedStream after the complete lines before the cut were yielded; the
-    partial last line (if any) is carried on the exception as `.tail` with its offset `.offset`.
+    partial last line (if any) is carried on the exception as `.tail` with its offset `.offset`. A corrupt
+    gzip member / zstd frame followed by good ones comes as (offset, DamagedSpan) and reading goes on.
     """
     if compression is None:
         yield from _plain_blocks(f, start, end, block)
@@ -42,6 +43,8 @@ def iter_blocks(f: BinaryIO, compression: str | None, start: int | None = None, 
 def iter_lines(f: BinaryIO, compression: str | None, start: int | None = None, end: int | None = None) -> Iterator[tuple[int, bytes]]:
     """Yield (offset, line) pairs; lines keep their trailing newline (the last one may lack it)."""
     for pos, data in iter_blocks(f, compression, start, end):
+        if isinstance(data, DamagedSpan):
+            raise TruncatedStream(data.reason)
         yield from split_lines(pos, data)
 
 
@@ -86,12 +89,22 @@ def _plain_blocks(f: BinaryIO, start: int | None, end: int | None, block: int) -
         pending = data[cut:]
 
 
-def _line_blocks(chunks: Iterator[bytes], block: int) -> Iterator[tuple[int, bytes]]:
+def _line_blocks(chunks: Iterator[bytes | DamagedSpan], block: int) -> Iterator[tuple[int, bytes | DamagedSpan]]:
     buf: list[bytes] = []
     size = 0
     pos = 0
     try:
         for chunk in chunks:
+            if isinstance(chunk, DamagedSpan):
+                data = b"".join(buf)
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    yield pos, data[:cut]
+                chunk.tail = data[cut:]  # the damaged unit's incomplete last line, if any
+                yield pos + cut, chunk
+                pos += len(data)
+                buf, size = [], 0
+                continue
             buf.append(chunk)
             size += len(chunk)
             if size >= block:
@@ -113,11 +126,25 @@ def _line_blocks(chunks: Iterator[bytes], block: int) -> Iterator[tuple[int, byt
         yield pos, data
 
 
-def _frames(f: BinaryIO, new_decompressor: Callable, error: type[Exception] | tuple, name: str, unit: str) -> Iterator[bytes]:
+class DamagedSpan:
+    """A corrupt gzip member / zstd frame between good ones, skipped up to the next one that decompresses."""
+
+    def __init__(self, reason: str, tail: bytes = b"") -> None:
+        self.reason, self.tail = reason, tail
+
+
+def _frames(f: BinaryIO, new_decompressor: Callable, error: type[Exception] | tuple, name: str, unit: str, magic: bytes | None = None) -> Iterator[bytes | DamagedSpan]:
     """Decompress concatenated members/frames/streams, checking that the last one is complete (decompressor
-    objects rather than file wrappers, so that everything before a truncation point is still delivered)."""
+    objects rather than file wrappers, so that everything before a truncation point is still delivered).
+
+    Where the format marks where a unit starts (`magic`: gzip members, zstd frames), a corrupt unit is
+    skipped up to the next one that decompresses: a DamagedSpan says which compressed bytes were lost, and
+    reading goes on. Offsets after it count the bytes delivered (the lost unit's size is unknown). A corrupt
+    unit with no good one after it (a single-member file, or damage in the last unit) ends the stream as
+    before: the rest is one TruncatedStream entry with its offset and reason."""
     dobj = new_decompressor()
     in_frame = False
+    pos = member = 0  # compressed offsets: of raw[0], of the current unit's start
     while True:
         raw = f.read(CHUNK)
         if not raw:
@@ -126,25 +153,59 @@ def _frames(f: BinaryIO, new_decompressor: Callable, error: type[Exception] | tu
             try:
                 out = dobj.decompress(raw)
             except error as e:
-                raise TruncatedStream(f"corrupt {name} stream: {e}") from None
+                after = _next_unit(f, member + 1, magic, new_decompressor, error) if magic else None
+                if after is None:
+                    raise TruncatedStream(f"corrupt {name} stream: {e}") from None
+                yield DamagedSpan(f"corrupt {name} {unit} at compressed offset {member}: {e}; {after - member} compressed bytes skipped to the next {unit}")
+                f.seek(after)
+                pos = member = after
+                dobj, in_frame, raw = new_decompressor(), False, b""
+                break
             in_frame = not dobj.eof
             if out:
                 yield out
             if dobj.eof:
+                before = len(raw)
                 raw = dobj.unused_data
                 if name == "xz":
                     raw = raw.lstrip(b"\0")  # stream padding between concatenated .xz streams
+                pos += before - len(raw)
+                member = pos
                 dobj = new_decompressor()
                 in_frame = bool(raw)
             else:
+                pos += len(raw)
                 raw = b""
     if in_frame:
         raise TruncatedStream(f"truncated {name} stream: the input ended inside a {unit}")
 
 
+def _next_unit(f: BinaryIO, pos: int, magic: bytes, new_decompressor: Callable, error: type[Exception] | tuple) -> int | None:
+    """Offset of the first unit start at or after pos whose first bytes decompress (magic bytes can occur
+    inside compressed data: decompressing rules that out)."""
+    while True:
+        f.seek(pos)
+        data = f.read(CHUNK + 64)
+        if len(data) < len(magic):
+            return None
+        i = data.find(magic)
+        while 0 <= i < CHUNK:
+            f.seek(pos + i)
+            try:
+                out = new_decompressor().decompress(f.read(4096))
+            except error:
+                out = None
+            if out is not None and (out or len(data) - i < 4096):
+                return pos + i
+            i = data.find(magic, i + 1)
+        if len(data) <= CHUNK:
+            return None
+        pos += CHUNK
+
+
 _DECOMPRESSORS: dict[str, Callable[[BinaryIO], Iterator[bytes]]] = {
-    "gzip": lambda f: _frames(f, lambda: zlib.decompressobj(16 + zlib.MAX_WBITS), zlib.error, "gzip", "member"),
-    "zstd": lambda f: _frames(f, zstandard.ZstdDecompressor().decompressobj, zstandard.ZstdError, "zstd", "frame"),
+    "gzip": lambda f: _frames(f, lambda: zlib.decompressobj(16 + zlib.MAX_WBITS), zlib.error, "gzip", "member", b"\x1f\x8b\x08"),
+    "zstd": lambda f: _frames(f, zstandard.ZstdDecompressor().decompressobj, zstandard.ZstdError, "zstd", "frame", b"\x28\xb5\x2f\xfd"),
     "xz": lambda f: _frames(f, lzma.LZMADecompressor, lzma.LZMAError, "xz", "stream"),
     "bz2": lambda f: _frames(f, bz2.BZ2Decompressor, (OSError, ValueError), "bz2", "stream"),
 }

@@ -674,3 +674,30 @@ def test_normalize_switches():
     layout = Normalize(NormalizeConfig(unify_newlines=True, strip_trailing_spaces=True, max_blank_lines=1))
     out = layout.process(docs_table(["a  \r\nb\r\n\r\n\r\n\r\nc"]), src)
     assert out.table["text"][0].as_py() == "a\nb\n\nc"
+
+
+@pytest.mark.parametrize("fmt, name, unit", [("jsonl.gz", "gzip", "member"), ("jsonl.zst", "zstd", "frame")])
+def test_corrupt_member_between_good_ones_is_skipped(tmp_path, fmt, name, unit):
+    """Concatenated members/frames of real text (the GPL's paragraphs), the third one's magic damaged: its
+    span is one quarantine entry naming its compressed offset, the members after it are read, counted exactly."""
+    paragraphs = [p.strip() for p in Path("/usr/share/common-licenses/GPL-3").read_text().split("\n\n") if p.strip()][:50]
+    records = [{"id": str(i), "text": p} for i, p in enumerate(paragraphs)]
+    chunks = [jsonl(records[i : i + 10]) for i in range(0, 50, 10)]
+    members = [compress(c, fmt) for c in chunks]
+    starts = [sum(len(m) for m in members[:k]) for k in range(5)]
+    data = bytearray(b"".join(members))
+    data[starts[2] + 1] ^= 0xFF  # the magic's second byte: the member/frame cannot even start
+    path = tmp_path / f"multi.{fmt}"
+    path.write_bytes(bytes(data))
+    r = read_all(make_source(fmt, path, languages=["en"], fields=FieldMap(id="id")))
+    kept = records[:20] + records[30:]
+    assert [(d["id"], d["text"]) for d in r.docs] == [(x["id"], x["text"]) for x in kept]
+    (q,) = r.quarantined
+    assert q["offset"] == len(chunks[0]) + len(chunks[1]) and q["raw"] is None
+    assert q["error"].startswith(f"corrupt {name} {unit} at compressed offset {starts[2]}: ")
+    assert q["error"].endswith(f"; {starts[3] - starts[2]} compressed bytes skipped to the next {unit}")
+    assert r.records == 41 and not r.rejected  # 40 read + the damaged span
+    # offsets after the span count the bytes delivered: the fourth member's lines follow the second's
+    stream = chunks[0] + chunks[1] + chunks[3] + chunks[4]
+    for d in r.docs:
+        assert json.loads(line_at(stream, int(d["origin"].rpartition(":")[2])))["id"] == d["id"]
