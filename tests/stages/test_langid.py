@@ -116,11 +116,13 @@ def test_declared_margin_by_hand() -> None:
 
 
 def test_resolve_rows_equals_resolve_per_row() -> None:
-    labels = ["es", "ca", "pt", "gl", "en"]
-    cc = CloseCalls(labels, [["ca", "es"], ["gl", "pt", "es"]], ["ca", "gl", "pt", "es"], margin=0.1, declared_margin=0.3)
-    probs = softmax_rows(np.random.default_rng(0).normal(size=(500, 5)) * 2)
-    for declared in (np.ones(5, bool), np.array([True, False, True, False, True])):
-        assert cc.resolve_rows(probs, declared).tolist() == [cc.resolve(row, declared) for row in probs]
+    # unrelated labels (en, fr) last and between related ones: resolve_rows looks only at rows and columns of related labels
+    for labels in (["es", "ca", "pt", "gl", "en"], ["en", "es", "fr", "ca", "pt", "gl"]):
+        cc = CloseCalls(labels, [["ca", "es"], ["gl", "pt", "es"]], ["ca", "gl", "pt", "es"], margin=0.1, declared_margin=0.3)
+        probs = softmax_rows(np.random.default_rng(0).normal(size=(500, len(labels))) * 2)
+        for declared in (np.ones(len(labels), bool), np.arange(len(labels)) % 2 == 0):
+            assert cc.resolve_rows(probs, declared).tolist() == [cc.resolve(row, declared) for row in probs]
+        assert cc.resolve_rows(probs[:0], declared).tolist() == []
 
 
 def test_character_vote_by_hand() -> None:

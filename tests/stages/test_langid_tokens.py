@@ -25,13 +25,20 @@ def texts() -> list[str]:
     return docs[:100] + ODD + docs[100:] + docs[:40]  # documents seen twice: their lines repeat in the batch
 
 
-def test_marked_stream_holds_fasttext_tokens_and_line_ends(texts: list[str]) -> None:
-    for batch in (texts, texts[:100], texts[100:100 + len(ODD)]):
-        stream, lines, per_doc, exact = marked_lines(batch)
-        per_line = list(chain.from_iterable(split_lines(t) for t in batch))
-        assert stream == list(chain.from_iterable(toks + [LINE_MARK] for toks in per_line))[:-1]
+def test_marked_stream_holds_fasttext_tokens_of_each_distinct_line(texts: list[str]) -> None:
+    for batch in (texts, texts[:100], texts[100:100 + len(ODD)], ODD[:2] + ODD[3:] + ODD[:1], ["", ""]):
+        stream, lines, per_doc, line_distinct, exact = marked_lines(batch)
         assert lines == list(chain.from_iterable(t.split("\n") for t in batch))
         assert per_doc == [len(t.split("\n")) for t in batch]
+        per_line = list(chain.from_iterable(split_lines(t) for t in batch))  # each line split as its text is
+        first = {}
+        for line, tokens in zip(lines, per_line):
+            first.setdefault(line, tokens)
+        assert len(first) < len(lines) or batch is texts[100:100 + len(ODD)]  # the batches repeat lines
+        assert stream == list(chain.from_iterable(toks + [LINE_MARK] for toks in first.values()))[:-1]
+        distinct = list(first)
+        assert [distinct[i] for i in line_distinct] == lines
+        assert all(per_line[i] == first[line] for i, line in enumerate(lines))  # a line's tokens do not depend on its text
         assert exact == (None if not any(map(needs_exact_split, batch)) else list(map(needs_exact_split, batch)))
     assert marked_lines([]) is None and marked_lines(["a" + LINE_MARK]) is None
 

@@ -216,35 +216,35 @@ class LanguageModel:
 
     def _predict_fast(self, texts: list[str], unit: str) -> BatchPrediction:
         marked = marked_lines(texts) if unit == "line" else None
+        dim = self.rows.dim
         if marked is None:
             line_tokens, line_doc, line_chars = segments(texts, unit)
             ids = self.rows.lookup(list(chain.from_iterable(line_tokens)))
             lens = np.fromiter(map(len, line_tokens), np.int64, len(line_tokens))
+            line_sum, line_cnt = self._token_sums(ids, lens)
             same = None
-        else:  # the usual case: one split and one lookup pass over the whole batch, marks included
-            stream, lines, per_doc, exact = marked
+        else:  # the usual case: one split and one lookup pass over the batch's distinct lines, marks included
+            stream, lines, per_doc, line_distinct, exact = marked
             ids = self.rows.lookup(stream)
             is_mark = ids == 0
-            all_lens = np.diff(np.concatenate([[-1], np.flatnonzero(is_mark), [len(ids)]])) - 1
+            distinct_lens = np.diff(np.concatenate([[-1], np.flatnonzero(is_mark), [len(ids)]])) - 1
+            # each distinct line's sum once, then every line's (a line's sum depends only on its tokens)
+            distinct_sum, distinct_cnt = self._token_sums(ids[~is_mark], distinct_lens)
+            all_lens = distinct_lens[line_distinct]
             nonempty = all_lens > 0
-            ids, lens = ids[~is_mark], all_lens[nonempty]
+            kept_distinct = line_distinct[nonempty]
+            line_sum, line_cnt = distinct_sum[kept_distinct], distinct_cnt[kept_distinct]
             line_doc = np.repeat(np.arange(len(texts), dtype=np.int64), per_doc)[nonempty]
             kept = list(compress(lines, nonempty))
             line_chars = np.fromiter(map(len, map(str.strip, kept)), np.int64, len(kept))
             exact_lines = None if exact is None else np.repeat(np.asarray(exact, bool), per_doc)[nonempty]
             line_tokens = SplitOnDemand(kept, exact_lines)
-            last = dict(zip(kept, range(len(kept))))  # web pages repeat lines (menus, footers) within a batch
-            same = np.fromiter(map(last.__getitem__, kept), np.int64, len(kept))
-        n_docs, n_lines = len(texts), len(lens)
-        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            # web pages repeat lines (menus, footers) within a batch: each line's last occurrence stands for it
+            last = np.empty(len(distinct_lens), np.int64)
+            last[kept_distinct] = np.arange(len(kept_distinct))
+            same = last[kept_distinct]
+        n_docs, n_lines = len(texts), len(line_sum)
         line_doc_arr = np.asarray(line_doc, np.int64)
-        dim = self.rows.dim
-        # Each line's sum of its tokens' cached rows, as a sparse (lines x cached tokens) product: summed in
-        # C in token order (the same additions, in the same order, as a reduceat over the gathered rows)
-        # without gathering a row per token first.
-        tokens = sp.csr_matrix((np.ones(len(ids)), ids, indptr), shape=(n_lines, len(self.rows.vectors)))
-        line_sum = tokens @ self.rows.vectors if n_lines else np.zeros((0, dim))
-        line_cnt = np.add.reduceat(self.rows.counts[ids], indptr[:-1]) if n_lines else np.zeros(0, np.int64)
         # Each line read on its own ends with one end-of-line token; the whole document has just one.
         doc_sum = np.zeros((n_docs, dim))
         doc_cnt = np.zeros(n_docs, np.int64)
@@ -263,6 +263,17 @@ class LanguageModel:
             line_tokens=line_tokens,
             line_same=same,
         )
+
+    def _token_sums(self, ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's sum of its tokens' cached rows, and of their row counts (`lens`: tokens per line, in
+        order; a line may have none): a sparse (lines x cached tokens) product, summed in C in token order
+        (the same additions, in the same order, as a reduceat over the gathered rows) without gathering a
+        row per token first."""
+        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        tokens = sp.csr_matrix((np.ones(len(ids)), ids, indptr), shape=(len(lens), len(self.rows.vectors)))
+        line_sum = tokens @ self.rows.vectors if len(lens) else np.zeros((0, self.rows.dim))
+        counts = np.concatenate([[0], np.cumsum(self.rows.counts[ids])])
+        return line_sum, counts[indptr[1:]] - counts[indptr[:-1]]
 
     def _predict_reference(self, texts: list[str], unit: str) -> BatchPrediction:
         """fastText's own predict, all labels, per document and per line (the slow, general path)."""

@@ -39,6 +39,8 @@ class CloseCalls:
                 for b in ids:
                     rel[a, b] = True
         object.__setattr__(self, "related_matrix", rel)
+        object.__setattr__(self, "has_related", rel.sum(axis=1) > 1)
+        object.__setattr__(self, "related_columns", np.flatnonzero(rel.sum(axis=0) > 1))
         rank = np.full(n, len(self.priorities), np.int64)
         for r, lab in enumerate(self.priorities):
             if lab in index:
@@ -61,16 +63,25 @@ class CloseCalls:
         return int(order[0])
 
     def resolve_rows(self, probs: np.ndarray, declared: np.ndarray) -> np.ndarray:
-        """`resolve` for every row; only rows with a close call go through the per-row rule."""
+        """`resolve` for every row; only rows with a close call go through the per-row rule. A row whose best
+        label has no related label is its best label (nothing else is near it), so only the other rows are
+        looked at, and only in the columns of related labels."""
         top = probs.argmax(axis=1)
-        if not len(probs):
-            return top
-        p_top = probs[np.arange(len(probs)), top]
-        wide = np.where(declared[top], self.margin, max(self.margin, self.declared_margin))
-        near = self.related_matrix[top] & (probs >= (p_top - self.margin)[:, None])
-        near |= self.related_matrix[top] & declared & (probs >= (p_top - wide)[:, None])
         out = top.astype(np.int64)
-        for r in np.flatnonzero(near.sum(axis=1) > 1):
+        if not len(probs):
+            return out
+        rows = np.flatnonzero(self.has_related[top])
+        if not len(rows):
+            return out
+        cols = self.related_columns
+        top_r = top[rows]
+        sub = probs[np.ix_(rows, cols)]
+        p_top = probs[rows, top_r]
+        wide = np.where(declared[top_r], self.margin, max(self.margin, self.declared_margin))
+        rel = self.related_matrix[np.ix_(top_r, cols)]
+        near = rel & (sub >= (p_top - self.margin)[:, None])
+        near |= rel & declared[cols] & (sub >= (p_top - wide)[:, None])
+        for r in rows[near.sum(axis=1) > 1]:
             out[r] = self.resolve(probs[r], declared)
         return out
 

@@ -60,39 +60,45 @@ def needs_exact_split(text: str) -> bool:
     return bool(_NON_FASTTEXT_SPACE.search(text)) or "\x00" in text or LABEL_PREFIX in text
 
 
-def marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int], list[bool] | None] | None:
-    """(every token of the batch as fastText splits it, with LINE_MARK after each line but the last; every
-    line; lines per text; which texts str.split does not split as fastText does, None if none), or None for
-    an empty batch or one that contains the mark (then: _segments)."""
+def marked_lines(texts: list[str]) -> tuple[list[str], list[str], list[int], np.ndarray, list[bool] | None] | None:
+    """(the tokens of each distinct line of the batch as fastText splits them, with LINE_MARK after each
+    distinct line but the last; every line; lines per text; each line's index among the distinct lines (first
+    seen first); which texts str.split does not split as fastText does, None if none), or None for an empty
+    batch or one that contains the mark (then: segments). Web pages repeat lines (menus, footers): each
+    distinct line is split, and its tokens looked up, once."""
     joined = "\n".join(texts)
     if not texts or LINE_MARK in joined:
         return None
     lines, per_doc = joined.split("\n"), [text.count("\n") + 1 for text in texts]
-    if not needs_exact_split(joined):
-        return _split_marked(texts), lines, per_doc, None
-    exact = list(map(needs_exact_split, texts))
-    stream: list[str] = []  # runs of texts str.split splits right together; the others one by one, the exact way
+    distinct = list(dict.fromkeys(lines))
+    where = dict(zip(distinct, range(len(distinct))))
+    line_distinct = np.fromiter(map(where.__getitem__, lines), np.int64, len(lines))
+    distinct_joined = "\n".join(distinct)
+    if not needs_exact_split(distinct_joined):  # what the batch holds, its distinct lines hold
+        return _split_marked(distinct_joined), lines, per_doc, line_distinct, None
+    # a line of a text that needs the exact split is split as that text's lines are (split_lines) exactly
+    # when the line itself needs it: str.split and fastText differ only on the characters needs_exact_split finds
+    stream: list[str] = []  # runs of lines str.split splits right together; the others one by one, the exact way
     plain: list[str] = []
-    for text, slow in zip(texts, exact):
-        if slow:
+    for line in distinct:
+        if needs_exact_split(line):
             if plain:
-                stream += _split_marked(plain)
+                stream += _split_marked("\n".join(plain))
                 stream.append(LINE_MARK)
                 plain = []
-            for tokens in split_lines(text):
-                stream += tokens
-                stream.append(LINE_MARK)
+            stream += split_lines(line)[0]
+            stream.append(LINE_MARK)
         else:
-            plain.append(text)
+            plain.append(line)
     if plain:
-        stream += _split_marked(plain)
+        stream += _split_marked("\n".join(plain))
     else:
-        stream.pop()  # no mark after the batch's last line
-    return stream, lines, per_doc, exact
+        stream.pop()  # no mark after the last distinct line
+    return stream, lines, per_doc, line_distinct, list(map(needs_exact_split, texts))
 
 
-def _split_marked(texts: list[str]) -> list[str]:
-    return "\n".join(texts).replace("\n", f" {LINE_MARK} ").split()
+def _split_marked(joined: str) -> list[str]:
+    return joined.replace("\n", f" {LINE_MARK} ").split()
 
 
 class SplitOnDemand(Sequence):
