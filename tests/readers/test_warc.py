@@ -111,8 +111,11 @@ PAGES = 10
 def plain_warc(tmp_path) -> tuple[bytes, list[int]]:
     """A plain .warc of real HTML pages (Debian's HTML manuals): warcinfo, then request + response per
     page. Returns its bytes and every record's offset (read with warcio)."""
-    path = tmp_path / "pages.warc"
-    write_warc(path, find_pages("/usr/share/doc", PAGES), gzip=False)
+    return _pages_warc(tmp_path / "pages.warc", gzip=False)
+
+
+def _pages_warc(path, gzip: bool) -> tuple[bytes, list[int]]:
+    write_warc(path, find_pages("/usr/share/doc", PAGES), gzip=gzip)
     with open(path, "rb") as f:
         it = ArchiveIterator(f)
         starts = [it.get_record_offset() for _ in it]
@@ -187,13 +190,7 @@ def test_plain_warc_truncated_anywhere_loses_only_the_cut_record(plain_warc, tmp
 @pytest.fixture
 def gz_warc(tmp_path) -> tuple[bytes, list[int]]:
     """A .warc.gz of real HTML pages, one gzip member per record; its bytes and every member's offset."""
-    path = tmp_path / "pages.warc.gz"
-    write_warc(path, find_pages("/usr/share/doc", PAGES), gzip=True)
-    with open(path, "rb") as f:
-        it = ArchiveIterator(f)
-        starts = [it.get_record_offset() for _ in it]
-    assert len(starts) == 1 + 2 * PAGES
-    return path.read_bytes(), starts
+    return _pages_warc(tmp_path / "pages.warc.gz", gzip=True)
 
 
 def _with_member_content_length(data: bytes, starts: list[int], k: int, delta: int) -> tuple[bytes, int, int]:
