@@ -28,7 +28,7 @@ from curation.core.errors import RunFailed, UserError
 from curation.phases.mix import load_mixture, resolve_mixture
 from curation.phases.order import PHASES
 from curation.engine.phase import PhaseContext
-from curation.config.manifest import is_remote
+from curation.config.manifest import is_remote, sample_dir
 from curation.config.pipeline import ResolvedPipeline, demo_pipeline_path, load_pipeline
 from curation.readers import Part, plan_parts
 from curation.readers.parts import unsplittable
@@ -48,9 +48,16 @@ class RunResult:
 
 
 def fingerprint(rp: ResolvedPipeline) -> str:
-    """What determines the outputs: resolved sources, stage parameters, seed (not names or paths of runs)."""
+    """What determines the outputs: resolved sources, stage parameters, seed (not names or paths of runs).
+    Locations in the bundled sample are taken as `sample://...`, not as the folder the package is installed
+    in: the demo's fingerprint (and the datasheet that prints it) is the same in every clone."""
+    sample = str(sample_dir()) + "/"
+    sources = [s.model_dump(mode="json") for s in rp.sources]
+    for s in sources:
+        if s["location"].startswith(sample):
+            s["location"] = "sample://" + s["location"][len(sample):]
     payload = {
-        "sources": [s.model_dump(mode="json") for s in rp.sources],
+        "sources": sources,
         "stages": rp.pipeline.stages.model_dump(mode="json"),
         "seed": rp.pipeline.seed,
     }

@@ -1,4 +1,5 @@
-"""`curate run` errors a user can cause with remote places: one line, exit 2, no traceback."""
+"""`curate run`: errors a user can cause with remote places (one line, exit 2, no traceback); the run
+fingerprint."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import curate, write_pipeline
+
+from curation import runner
+from curation.config.pipeline import demo_pipeline_path, load_pipeline
 
 
 def test_object_store_runs_dir_is_one_line(small_corpus: Path) -> None:
@@ -31,3 +35,18 @@ def test_unreachable_hub_location_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
     assert lines[0].startswith("error: pipeline.yaml:4: source 'fineweb-edu': field 'location': cannot list hf://datasets/")
     assert res.stdout == ""  # no summary: the run never started
+
+
+def test_demo_fingerprint_does_not_depend_on_where_the_package_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    rp = load_pipeline(demo_pipeline_path())
+    here = runner.fingerprint(rp)
+    sample = str(runner.sample_dir())
+    assert all(s.location.startswith(sample) for s in rp.sources)
+    # the same demo resolved in another clone: every location under that clone's sample folder
+    elsewhere = "/elsewhere/clone/curation/sample"
+    moved = rp.model_copy(update={"sources": [s.model_copy(update={"location": elsewhere + s.location[len(sample):]}) for s in rp.sources]})
+    monkeypatch.setattr(runner, "sample_dir", lambda: Path(elsewhere))
+    assert runner.fingerprint(moved) == here
+    # a source read from anywhere else is still part of the fingerprint
+    other = rp.model_copy(update={"sources": [rp.sources[0].model_copy(update={"location": "/data/oscar/*.jsonl.zst"}), *rp.sources[1:]]})
+    assert runner.fingerprint(other) != here
