@@ -1,4 +1,4 @@
-"""`curate bench extract` drops the pages datatrove's extractor timed out on from both sides."""
+"""`curate bench extract` and `curate bench warc` leave out the pages datatrove's extractor timed out on, on both sides."""
 
 from __future__ import annotations
 
@@ -35,3 +35,23 @@ def test_the_pages_the_reference_timed_out_on_are_named():
     out, timed_out = run_tracking_timeouts(_Scripted(), docs)
     assert timed_out == [1, 3]  # the last page too, though nothing is pulled after it
     assert out == {"0": "ONE PAGE", "2": "ANOTHER PAGE"}
+
+
+def test_bench_warc_times_both_sides_on_a_warc_without_the_pages_datatrove_timed_out_on(tmp_path, monkeypatch):
+    from curation.bench import warc as bench_warc
+    from curation.bench._pages import write_warc
+    from curation.bench.extract import read_pages
+
+    pages = [(f"https://docs.example.org/p{i}.html", f"<html><body><p>page {i} text</p></body></html>".encode()) for i in range(4)]
+    warc = tmp_path / "pages.warc.gz"
+    write_warc(warc, pages)
+    # datatrove "times out" on the page whose HTML mentions page 2
+    monkeypatch.setattr(bench_warc, "datatrove_extract", lambda htmls, urls: ([], [i for i, h in enumerate(htmls) if "page 2 " in h]))
+    fair, dropped = bench_warc.without_timeouts(tmp_path, warc)
+    assert dropped == ["https://docs.example.org/p2.html"]
+    _src, table = read_pages(fair)
+    assert table["url"].to_pylist() == ["https://docs.example.org/p0.html", "https://docs.example.org/p1.html", "https://docs.example.org/p3.html"]
+    assert "page 3 text" in table["text"].to_pylist()[2]
+    # no timeout: the WARC itself
+    monkeypatch.setattr(bench_warc, "datatrove_extract", lambda htmls, urls: ([], []))
+    assert bench_warc.without_timeouts(tmp_path, warc) == (warc, [])
