@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.bench._pages import pages_warc, write_warc
-from curation.bench.extract import datatrove_extract, read_pages
+from curation.bench.extract import AS_DATATROVE, datatrove_extract, read_pages
 from curation.bench.langid import _datatrove_filter
 from curation.engine.executor import ensure_ray
 from curation.runner import run_pipeline
@@ -52,7 +52,8 @@ def _ours(folder: Path, warc: Path, engine: str) -> tuple[float, int]:
     max_part = warc.stat().st_size // CPUS + 1  # one byte range per core
     pipeline.write_bytes(orjson.dumps({
         "name": f"bench-warc-{engine}", "manifest": str(manifest), "sources": [{"use": "pages"}],
-        "stages": {"read": {"max_part_bytes": max_part}, "extract": {"engine": engine}},
+        "stages": {"read": {"max_part_bytes": max_part},
+                   "extract": {"engine": engine, "trafilatura": AS_DATATROVE.model_dump()}},  # datatrove's options
     }))
     t0 = time.perf_counter()
     result = run_pipeline(pipeline, runs_dir=folder / "runs", num_cpus=CPUS, force=True, log=lambda *a, **k: None)
