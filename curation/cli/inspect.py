@@ -45,7 +45,8 @@ def inspect(run_dir: str, where: str, source: str | None, language: str | None, 
         found = fates(run, doc_id, source)
         if not found:
             raise UserError(f"no document with id {doc_id!r} in {run.docs()} or {run.rejected()}"
-                            + (f" for source {source}" if source else "") + " (quarantined records have no id: --where quarantine)")
+                            + (f" for source {source}" if source else "")
+                            + f" or {run.quarantine()} (records that could not be read have no id: --where quarantine)")
         _out((json.dumps(_fate_json(f), ensure_ascii=False, default=str) + "\n" for f in found) if fmt == "jsonl" else _fate_text(found, chars))
         return
     q = Query(where, source, language, stage, reason)
@@ -105,6 +106,7 @@ def _text(rows: Iterable[dict[str, Any]], where: str, what: str, chars: int) -> 
         yield click.style(f"── {head} {RULE}"[:76], bold=True) + "\n"
         if where == "quarantine":
             yield _field("file", f"{row['file']} at offset {row['offset']:,}")
+            yield _field("id", row.get("id"))
             yield _field("error", row["error"])
             raw = row.get("raw") or ""
             yield _field("raw", f"({row.get('raw_length') or len(raw):,} bytes)")
@@ -143,14 +145,15 @@ def _scores(row: dict[str, Any]) -> str:
 def _fate_text(found: list[Fate], chars: int) -> Iterator[str]:
     for f in found:
         row = _plain(f.row)
-        verdict = "kept" if f.where == "docs" else f"rejected by {row.get('stage')} ({row.get('reason')})"
+        verdict = {"docs": "kept", "rejected": f"rejected by {row.get('stage')} ({row.get('reason')})",
+                   "quarantine": f"quarantined at {row.get('stage')}"}[f.where]
         yield click.style(f"── {row['id']} · {row['source']} · {verdict} {RULE}"[:100], bold=True) + "\n"
-        yield _field("origin", row.get("origin"))
+        yield _field("origin", row.get("origin") or (f"{row['file']}:{row['offset']}" if "file" in row else None))
         yield _field("url", row.get("url"))
         yield _field("scores", _scores(row))
         yield "  stages\n"
         for stage, outcome, detail in f.steps:
-            mark = click.style(f"{outcome:<11}", fg="red" if outcome == "DROPPED" else "green" if outcome == "kept" else None)
+            mark = click.style(f"{outcome:<11}", fg="red" if outcome in ("DROPPED", "QUARANTINED") else "green" if outcome == "kept" else None)
             yield f"    {stage:<11} {mark} {detail}\n"
         if f.cluster:
             yield f"  dedup cluster {f.cluster[0]['cluster']} ({len(f.cluster)} documents)\n"
@@ -162,6 +165,10 @@ def _fate_text(found: list[Fate], chars: int) -> Iterator[str]:
         if "text" in row:
             yield _field("text", f"({len(row['text']):,} characters)")
             yield _indent(_clip(row["text"], chars))
+        elif f.where == "quarantine":  # the text the stage was given
+            raw = row.get("raw") or ""
+            yield _field("raw", f"({row.get('raw_length') or len(raw):,} bytes)")
+            yield _indent(_clip(raw, chars))
 
 
 def _fate_json(f: Fate) -> dict[str, Any]:

@@ -33,6 +33,10 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("error", pa.string(), nullable=False),
         pa.field("raw", pa.binary()),  # the record's bytes, capped at QUARANTINE_RAW_CAP
         pa.field("raw_length", pa.int64()),
+        # where it failed: "read" (a record that could not be parsed or mapped) or the stage that raised on
+        # a read document; and that document's id (null for records never read as documents)
+        pa.field("stage", pa.string()),
+        pa.field("id", pa.string()),
     ]
 )
 QUARANTINE_RAW_CAP = 64 * 1024

@@ -205,6 +205,8 @@ def _quarantine_rows(stage: str, failed: pa.Table, source: str) -> pa.Table:
         "error": [f"stage {stage}: {e}" for e in failed["error"].to_pylist()],
         "raw": [r[:QUARANTINE_RAW_CAP] for r in raw],
         "raw_length": [len(r) for r in raw],
+        "stage": [stage] * failed.num_rows,
+        "id": failed["id"],
     }, schema=QUARANTINE_SCHEMA)
 
 

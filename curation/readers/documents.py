@@ -158,6 +158,8 @@ class DocumentBuilder:
         q["error"].append(error)
         q["raw"].append(None if raw is None else raw[:QUARANTINE_RAW_CAP])
         q["raw_length"].append(None if raw is None else len(raw))
+        q["stage"].append("read")
+        q["id"].append(None)
 
     def _materialize(self) -> None:
         """Rows added one by one become a table, so that documents stay in file order."""

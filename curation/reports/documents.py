@@ -154,8 +154,8 @@ def sample(run: RunDir, q: Query, n: int, seed: int) -> list[dict[str, Any]]:
 
 @dataclass
 class Fate:
-    row: dict[str, Any]  # the document as last written (docs/ or rejected/), signatures left out
-    where: str  # "docs" or "rejected"
+    row: dict[str, Any]  # the document as last written (docs/, rejected/ or quarantine/), signatures left out
+    where: str  # "docs", "rejected" or "quarantine" (a stage raised on it: the row has the stage and error)
     steps: list[tuple[str, str, str]]  # (stage, outcome, detail), in run order
     cluster: list[dict[str, Any]]  # its dedup cluster's members (the kept one first); empty if unique
 
@@ -167,7 +167,10 @@ def fates(run: RunDir, doc_id: str, source: str | None = None) -> list[Fate]:
     dedup_ran = (meta.get("stages", {}).get("dedup") or {}).get("status") == "done"
     applied = _stages_applied(run)
     out = []
-    for where in ("docs", "rejected"):
+    for where in ("docs", "rejected", "quarantine"):
+        dataset = _dataset(run, Query(where, source))
+        if dataset is None or "id" not in dataset.schema.names:  # quarantine/ of a run from before ids were kept there
+            continue
         for row in scan(run, Query(where, source), extra=ds.field("id") == doc_id):
             cluster = _cluster(run, row["source"], doc_id) if dedup_ran else []
             out.append(Fate(row, where, _steps(row, where, order, applied.get(row["source"]), dedup_ran, cluster), cluster))
@@ -201,12 +204,15 @@ def _scores(row: dict[str, Any]) -> str:
 
 def _steps(row: dict[str, Any], where: str, order: list[str], applied: set[str] | None, dedup_ran: bool,
            cluster: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    dropped_at = row.get("stage") if where == "rejected" else None
+    dropped_at = row.get("stage") if where in ("rejected", "quarantine") else None
     steps: list[tuple[str, str, str]] = []
     reached = True
     for stage in order:
         if not reached:
             steps.append((stage, "not reached", ""))
+        elif stage == dropped_at and where == "quarantine":
+            steps.append((stage, "QUARANTINED", row.get("error") or ""))
+            reached = False
         elif stage == dropped_at:
             steps.append((stage, "DROPPED", row.get("reason") or ""))
             reached = False

@@ -140,6 +140,18 @@ def test_a_page_the_extractor_fails_on_is_quarantined(crawl: Path, monkeypatch) 
     rows = [json.loads(line) for line in res.output.splitlines()]
     assert [(r["file"], r["offset"], r["error"]) for r in rows] == [("docs.warc", responses[victim], q["error"])]
 
+    # the quarantined row names the stage and the document, and `curate inspect --id` follows it there
+    assert q["stage"] == "extract" and q["id"]
+    res = CliRunner().invoke(cli, ["inspect", str(run.root), "--id", q["id"], "--format", "jsonl"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    (fate,) = [json.loads(line) for line in res.output.splitlines()]
+    assert fate["where"] == "quarantine" and fate["document"]["error"] == q["error"]
+    steps = {s["stage"]: (s["outcome"], s["detail"]) for s in fate["stages"]}
+    assert steps["read"][0] == "kept" and steps["extract"] == ("QUARANTINED", q["error"])
+    assert all(steps[s][0] == "not reached" for s in ("normalize", "langid", "quality"))
+    text = CliRunner().invoke(cli, ["inspect", str(run.root), "--id", q["id"]], catch_exceptions=False).output
+    assert "quarantined at extract" in text and f"docs.warc:{responses[victim]}" in text
+
 
 def test_a_stage_failing_on_every_document_fails_the_part(crawl: Path, monkeypatch) -> None:
     _raise_on(monkeypatch, None)
