@@ -26,7 +26,7 @@ from curation.readers import Part, read_part
 from curation.core.schema import QUARANTINE_RAW_CAP, QUARANTINE_SCHEMA, UNDETERMINED, conform, documents_schema, rejected_schema
 from curation.config.stages import StagesConfig
 from curation.core.resources import Resources
-from curation.stages.base import Stage, StageOutput
+from curation.stages.base import Stage, StageOutput, row_error
 
 DOCUMENTS_PHASE = "documents"
 
@@ -148,7 +148,14 @@ def _apply_stage(stage: Stage, table: pa.Table, source: Source, stats: _Stats, r
     """One stage on one batch: rejected rows written with stage and reason, documents it could not process
     quarantined. Returns the documents it keeps and how many it quarantined."""
     stats.count(stage.name, "in", table)
-    out = stage.process(table, source)
+    try:
+        out = stage.process(table, source)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- one document may be the cause: find it, the rest goes on
+        if table.num_rows < 2:
+            raise
+        out = _one_by_one(stage, table, source, e)
     failed = 0
     if out.errors is not None and any(out.errors):
         failures, out = _split_failures(stage.name, table, out)
@@ -166,6 +173,43 @@ def _apply_stage(stage: Stage, table: pa.Table, source: Source, stats: _Stats, r
     table = out.table.filter(keep)
     stats.count(stage.name, "out", table)
     return table, failed
+
+
+def _one_by_one(stage: Stage, table: pa.Table, source: Source, batch_error: Exception) -> StageOutput:
+    """The stage raised on a batch: it is given each document alone, and those it still raises on get their
+    error in StageOutput.errors (quarantined like the errors a stage reports itself). The output rows of the
+    failed documents are their input rows, never written. Stages are per document, so the others' outputs
+    are what the batch would have given. If it raises on every document, the stage is broken: re-raised."""
+    outputs: list[StageOutput | None] = []
+    errors: list[str | None] = []
+    for i in range(table.num_rows):
+        try:
+            outputs.append(stage.process(table.slice(i, 1), source))
+            errors.append(None)
+        except UserError:
+            raise
+        except Exception as e:  # noqa: BLE001 -- this document's error, quarantined with it
+            outputs.append(None)
+            errors.append(row_error(e))
+    done = [o for o in outputs if o is not None]
+    if not done:
+        raise RuntimeError(f"stage {stage.name} failed on every one of the {table.num_rows} documents of a batch "
+                           f"(a broken stage, not bad data); first error: {row_error(batch_error)}") from batch_error
+    schema = pa.unify_schemas([o.table.schema for o in done], promote_options="permissive")
+    tables, reasons, counts, all_errors = [], [], [], []
+    any_counts = any(o.counts is not None for o in done)
+    for i, (o, error) in enumerate(zip(outputs, errors)):
+        if o is None:
+            tables.append(conform(table.slice(i, 1), schema))
+            reasons.append(None)
+            counts.append({})
+            all_errors.append(error)
+            continue
+        tables.append(conform(o.table, schema))
+        reasons.extend(o.reasons)
+        counts.extend(o.counts or [{}] * o.table.num_rows)
+        all_errors.extend(o.errors or [None] * o.table.num_rows)
+    return StageOutput(pa.concat_tables(tables), reasons, counts if any_counts else None, all_errors)
 
 
 def _split_failures(stage: str, table: pa.Table, out: StageOutput) -> tuple[pa.Table, StageOutput]:

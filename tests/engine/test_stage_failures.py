@@ -189,3 +189,49 @@ def test_quality_finds_the_one_document_a_filter_raises_on(monkeypatch) -> None:
     out = stage.process(table, source)
     assert out.errors == [None, None, "ZeroDivisionError: division by zero", None, None, None]
     assert [r for i, r in enumerate(out.reasons) if i != 2] == [r for i, r in enumerate(clean.reasons) if i != 2]
+
+
+def _rows_by_origin(run) -> dict[str, dict]:
+    """Every kept and rejected row of the run, by its record's origin (file:offset)."""
+    rows = []
+    for folder in (run.docs("docs-crawl"), run.rejected("docs-crawl")):
+        if folder.exists():
+            rows += pq.read_table(folder).to_pylist()
+    return {r["origin"]: r for r in rows}
+
+
+def test_a_stage_raising_on_a_batch_is_given_each_document_alone(crawl: Path, monkeypatch) -> None:
+    """langid does not catch per document: when it raises on a batch, the engine gives it each document alone
+    and quarantines the one it still raises on; the others come out as from the batch."""
+    from curation.stages.langid import Langid
+
+    clean = run_pipeline(crawl / "pipeline.yaml", runs_dir=crawl / "clean", log=lambda m: None)
+    expected = _rows_by_origin(clean.run)
+    reached_langid = sorted(o for o, r in expected.items() if r.get("stage") not in ("read", "extract"))
+    assert len(reached_langid) > 2
+    victim = expected[reached_langid[len(reached_langid) // 2]]
+    real = Langid.process
+    calls: list[int] = []
+
+    def process(self, table: pa.Table, source: Source):
+        calls.append(table.num_rows)
+        if victim["id"] in table["id"].to_pylist():
+            raise ValueError("fastText could not read this line")
+        return real(self, table, source)
+
+    monkeypatch.setattr(Langid, "process", process)
+    result = run_pipeline(crawl / "pipeline.yaml", runs_dir=crawl / "runs", log=lambda m: None)
+    assert calls[0] > 1 and calls.count(1) >= calls[0]  # the batch, then each of its documents alone
+    assert result.reconciliation["ok"]
+    (q,) = pq.read_table(result.run.quarantine("docs-crawl")).to_pylist()
+    assert q["stage"] == "langid" and q["error"] == "stage langid: ValueError: fastText could not read this line"
+    assert q["id"] == victim["id"] and f"{q['file']}:{q['offset']}" == victim["origin"]
+    got = _rows_by_origin(result.run)
+    assert set(got) == set(expected) - {victim["origin"]}
+    assert all(got[o] == expected[o] for o in got)  # every other row as the clean run's batch gave it
+
+    # raising on every document alone: a broken stage fails the part, nothing is quarantined for it
+    monkeypatch.setattr(Langid, "process", lambda self, table, source: (_ for _ in ()).throw(ValueError("no model")))
+    with pytest.raises(TasksFailed, match="stage langid failed on every one of the .* documents of a batch"):
+        run_pipeline(crawl / "pipeline.yaml", runs_dir=crawl / "broken", log=lambda m: None)
+    assert not list((crawl / "broken").glob("**/quarantine/**/*.parquet"))
