@@ -167,18 +167,18 @@ class _Compiler:
 
     # predicates
     def boolean(self) -> str:
-        parts = [self.conjunction()]
-        while self.at("name", "or"):
-            self.i += 1
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
+        return self.chain("or", self.conjunction)
 
     def conjunction(self) -> str:
-        parts = [self.unary()]
-        while self.at("name", "and"):
+        return self.chain("and", self.unary)
+
+    def chain(self, op: str, operand: Callable[[], str]) -> str:
+        """operand (op operand)*: `and` binds tighter than `or`, as in XPath and Python."""
+        parts = [operand()]
+        while self.at("name", op):
             self.i += 1
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else "(" + f" {op} ".join(parts) + ")"
 
     def unary(self) -> str:
         if self.at("punct", "("):
@@ -208,26 +208,26 @@ class _Compiler:
             return "(" + " or ".join(f"g({n!r}) is not None" for n in names) + ")"
         if self.at("name", "contains") or self.at("name", "starts-with"):
             func = self.take("name")
-            self.take("punct", "(")
-            value = self.value()
-            self.take("punct", ",")
-            needle = self.string()
-            self.take("punct", ")")
+            value, (needle,) = self.arguments(1, 1)
             return f"({needle!r} in {value})" if func == "contains" else f"{value}.startswith({needle!r})"
         if self.at("name", "re:test"):
             self.i += 1
-            self.take("punct", "(")
-            value = self.value()
-            self.take("punct", ",")
-            pattern = self.string()
-            flags = ""
-            if self.at("punct", ","):
-                self.i += 1
-                flags = self.string()
-            self.take("punct", ")")
-            regex = re.compile(pattern, re.IGNORECASE if "i" in flags else 0)  # as lxml's EXSLT re:test
+            value, (pattern, *flags) = self.arguments(1, 2)
+            regex = re.compile(pattern, re.IGNORECASE if "i" in "".join(flags) else 0)  # as lxml's EXSLT re:test
             return f"({self.constant(regex.search)}({value}) is not None)"
         raise Unsupported(f"unsupported predicate at {self.peek()}")
+
+    def arguments(self, least: int, most: int) -> tuple[str, list[str]]:
+        """`(value, 'string', ...)` with `least` to `most` string literals after the value."""
+        self.take("punct", "(")
+        value, strings = self.value(), []
+        while self.at("punct", ","):
+            self.i += 1
+            strings.append(self.string())
+        self.take("punct", ")")
+        if not least <= len(strings) <= most:
+            raise Unsupported(f"{len(strings) + 1} arguments")
+        return value, strings
 
     def attributes(self) -> tuple[str, ...]:
         names = [self.take("attr")[1:]]
@@ -240,13 +240,7 @@ class _Compiler:
         """A string-valued argument: an attribute node-set or translate() of one."""
         if self.at("name", "translate"):
             self.i += 1
-            self.take("punct", "(")
-            inner = self.value()
-            self.take("punct", ",")
-            src = self.string()
-            self.take("punct", ",")
-            dst = self.string()
-            self.take("punct", ")")
+            inner, (src, dst) = self.arguments(2, 2)
             return f"{inner}.translate({self.constant(_translation(src, dst))})"
         names = self.attributes()
         if len(names) == 1:
