@@ -34,8 +34,6 @@ from typing import Any
 
 from lxml import etree
 
-Matcher = Callable[[Any], list]
-
 _TOKEN = re.compile(r"""
     \s*(?:
       (?P<string>'[^']*'|"[^"]*")
@@ -46,8 +44,6 @@ _TOKEN = re.compile(r"""
     | (?P<name>re:test|[A-Za-z_][\w-]*)
     | (?P<punct>[()\[\],|=])
     )""", re.VERBOSE)
-
-_FUNCTIONS = {"contains", "starts-with", "translate", "re:test", "not"}
 
 
 class Unsupported(ValueError):
