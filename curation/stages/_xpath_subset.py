@@ -66,9 +66,9 @@ def _tokens(path: str) -> list[tuple[str, str]]:
 def _first_value(attrs: dict[str, str], names: tuple[str, ...]) -> str:
     """The string value of the node-set @a|@b|...: the first of those attributes in document order (`attrs`
     holds an element's attributes in the order of its tag)."""
-    for key in attrs:
+    for key, value in attrs.items():
         if key in names:
-            return attrs[key]
+            return value
     return ""
 
 
