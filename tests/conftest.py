@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 import os
@@ -22,6 +23,18 @@ from curation.core.schema import DOCUMENT_SCHEMA, conform
 from curation.phases.tokenizer.config import TokenizerConfig, TrainConfig
 from curation.phases.tokenizer.phase import build_tokenizer
 from curation.phases.tokenizer.trainer import train_sentencepiece
+
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+
+
+def load_tool(name: str):
+    """A script of tools/ (not a package) imported as a module, for the tests of its logic."""
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

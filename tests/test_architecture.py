@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+from conftest import load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("import_cycles", ROOT / "tools" / "import_cycles.py")
-import_cycles = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(import_cycles)
+import_cycles = load_tool("import_cycles")
 
 
 def test_no_import_cycle_in_the_package():

@@ -5,19 +5,15 @@ the tool's docstring says how; not in the suite.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_tool
 from scipy.stats import spearmanr
 
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("compare_curate_reference", ROOT / "tools" / "compare_curate_reference.py")
-assert spec is not None and spec.loader is not None
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = load_tool("compare_curate_reference")
 
 LICENCES = Path("/usr/share/common-licenses")
 

@@ -4,17 +4,13 @@ and a deterministic pick."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import ftfy
 import pytest
+from conftest import load_tool
 
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("curate_eval_data", ROOT / "tools" / "curate_eval_data.py")
-assert spec is not None and spec.loader is not None
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = load_tool("curate_eval_data")
 
 LOCALE = Path("/usr/share/locale")
 
