@@ -118,7 +118,7 @@ class _Stats:
                 c[key] = c.get(key, 0) + n
 
     def quarantined(self, stage: str, table: pa.Table) -> None:
-        """Documents a stage could not process (StageOutput.errors): quarantined, neither out nor dropped."""
+        """Documents a stage could not process (process_guarded): quarantined, neither out nor dropped."""
         for lang in table["language"].to_pylist():
             cell = self.stages[stage][lang or UNDETERMINED]
             cell["quarantined"] = cell.get("quarantined", 0) + 1
@@ -148,17 +148,9 @@ def _apply_stage(stage: Stage, table: pa.Table, source: Source, stats: _Stats, r
     """One stage on one batch: rejected rows written with stage and reason, documents it could not process
     quarantined. Returns the documents it keeps and how many it quarantined."""
     stats.count(stage.name, "in", table)
-    try:
-        out = stage.process(table, source)
-    except UserError:
-        raise
-    except Exception as e:  # noqa: BLE001 -- one document may be the cause: find it, the rest goes on
-        if table.num_rows < 2:
-            raise
-        out = _one_by_one(stage, table, source, e)
+    failures, out = process_guarded(stage, table, source)
     failed = 0
-    if out.errors is not None and any(out.errors):
-        failures, out = _split_failures(stage.name, table, out)
+    if failures is not None and failures.num_rows:
         quar_w.write(_quarantine_rows(stage.name, failures, source.id))
         stats.quarantined(stage.name, failures)
         failed = failures.num_rows
@@ -175,62 +167,66 @@ def _apply_stage(stage: Stage, table: pa.Table, source: Source, stats: _Stats, r
     return table, failed
 
 
-def _one_by_one(stage: Stage, table: pa.Table, source: Source, batch_error: Exception) -> StageOutput:
-    """The stage raised on a batch: it is given each document alone, and those it still raises on get their
-    error in StageOutput.errors (quarantined like the errors a stage reports itself). The output rows of the
-    failed documents are their input rows, never written. Stages are per document, so the others' outputs
-    are what the batch would have given. If it raises on every document, the stage is broken: re-raised."""
-    outputs: list[StageOutput | None] = []
-    errors: list[str | None] = []
+def process_guarded(stage: Stage, table: pa.Table, source: Source) -> tuple[pa.Table | None, StageOutput]:
+    """(the documents the stage could not process: their input rows and an `error` column, or None; the
+    stage's output for the others).
+
+    A document fails where the stage reports it in StageOutput.errors (stages whose per-document work is
+    costly catch per document: extract) or where the stage raises on the batch: then it is given each
+    document alone (stages work per document, so the others' outputs are what the batch gives them) and
+    the documents it still raises on fail. One odd document is bad data; every document of a batch of
+    several failing is a broken stage or installation, which quarantining would hide: the part fails (and
+    is retried, then reported) instead."""
+    try:
+        out = stage.process(table, source)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 -- one document may be the cause: find it, the rest goes on
+        return _one_by_one(stage, table, source, e)
+    if not out.errors or not any(out.errors):
+        return None, out
+    errors = out.errors
+    ok = [i for i, e in enumerate(errors) if e is None]
+    failed = [i for i, e in enumerate(errors) if e is not None]
+    _refuse_all_failed(stage, table, ok, errors[failed[0]])
+    failures = table.take(failed).append_column("error", pa.array([errors[i] for i in failed], pa.string()))
+    rest = StageOutput(out.table.take(ok), [out.reasons[i] for i in ok], None if out.counts is None else [out.counts[i] for i in ok])
+    return failures, rest
+
+
+def _one_by_one(stage: Stage, table: pa.Table, source: Source, batch_error: Exception) -> tuple[pa.Table, StageOutput]:
+    done: list[StageOutput] = []
+    ok: list[int] = []
+    failed: list[int] = []
+    errors: list[str] = []
     for i in range(table.num_rows):
         try:
-            outputs.append(stage.process(table.slice(i, 1), source))
-            errors.append(None)
+            out = stage.process(table.slice(i, 1), source)
         except UserError:
             raise
         except Exception as e:  # noqa: BLE001 -- this document's error, quarantined with it
-            outputs.append(None)
+            failed.append(i)
             errors.append(row_error(e))
-    done = [o for o in outputs if o is not None]
-    if not done:
-        raise RuntimeError(f"stage {stage.name} failed on every one of the {table.num_rows} documents of a batch "
-                           f"(a broken stage, not bad data); first error: {row_error(batch_error)}") from batch_error
-    schema = pa.unify_schemas([o.table.schema for o in done], promote_options="permissive")
-    tables, reasons, counts, all_errors = [], [], [], []
-    any_counts = any(o.counts is not None for o in done)
-    for i, (o, error) in enumerate(zip(outputs, errors)):
-        if o is None:
-            tables.append(conform(table.slice(i, 1), schema))
-            reasons.append(None)
-            counts.append({})
-            all_errors.append(error)
             continue
-        tables.append(conform(o.table, schema))
-        reasons.extend(o.reasons)
-        counts.extend(o.counts or [{}] * o.table.num_rows)
-        all_errors.extend(o.errors or [None] * o.table.num_rows)
-    return StageOutput(pa.concat_tables(tables), reasons, counts if any_counts else None, all_errors)
+        if out.errors and out.errors[0] is not None:
+            failed.append(i)
+            errors.append(out.errors[0])
+            continue
+        done.append(out)
+        ok.append(i)
+    _refuse_all_failed(stage, table, ok, row_error(batch_error), batch_error)
+    failures = table.take(failed).append_column("error", pa.array(errors, pa.string()))
+    if not done:  # a batch of one document
+        return failures, StageOutput(table.slice(0, 0), [])
+    counts = None if all(o.counts is None for o in done) else [c for o in done for c in (o.counts or [{}])]
+    rest = StageOutput(pa.concat_tables([o.table for o in done], promote_options="permissive"), [r for o in done for r in o.reasons], counts)
+    return failures, rest
 
 
-def _split_failures(stage: str, table: pa.Table, out: StageOutput) -> tuple[pa.Table, StageOutput]:
-    """The input rows the stage could not process, and its output without them.
-
-    One odd document is bad data; every document of a batch failing is a broken stage or installation,
-    which quarantining would hide: the part fails (and is retried, then reported) instead."""
-    errors = out.errors or []
-    failed_mask = pa.array([e is not None for e in errors], pa.bool_())
-    n_failed = sum(e is not None for e in errors)
-    if n_failed == table.num_rows > 1:
-        raise RuntimeError(f"stage {stage} failed on every one of the {n_failed} documents of a batch "
-                           f"(a broken stage, not bad data); first error: {next(e for e in errors if e)}")
-    failed = table.filter(failed_mask).append_column("error", pa.array([e for e in errors if e is not None], pa.string()))
-    keep = [i for i, e in enumerate(errors) if e is None]
-    rest = StageOutput(
-        out.table.filter(pc.invert(failed_mask)),
-        [out.reasons[i] for i in keep],
-        None if out.counts is None else [out.counts[i] for i in keep],
-    )
-    return failed, rest
+def _refuse_all_failed(stage: Stage, table: pa.Table, ok: list[int], first_error: str, cause: Exception | None = None) -> None:
+    if not ok and table.num_rows > 1:
+        raise RuntimeError(f"stage {stage.name} failed on every one of the {table.num_rows} documents of a batch "
+                           f"(a broken stage, not bad data); first error: {first_error}") from cause
 
 
 def _quarantine_rows(stage: str, failed: pa.Table, source: str) -> pa.Table:

@@ -4,9 +4,10 @@ A stage is a small class with one job. It receives an Arrow table of documents o
 returns the table (possibly with changed or added columns) and, per row, None to keep the document or a
 reason string to drop it. The engine splits kept from rejected rows, writes the rejected ones with the
 stage name and reason, and counts drops per reason (the datatrove filter pattern, batched).
-A stage whose per-document work can raise on odd input (a third-party parser meeting a pathological
-page) catches the exception per document and reports it in `errors`: the engine quarantines that one
-document instead of failing its whole part, which no retry could fix.
+A stage that raises on a batch is given each of its documents alone by the engine
+(engine.task.process_guarded), which quarantines the ones it still raises on instead of failing the whole
+part, which no retry could fix. A stage whose per-document work is costly (extract) catches per document
+and reports the failure in `errors`, so that the batch is not done twice.
 Heavy resources (models) are loaded in `setup()`, once per worker process (NeMo Curator's pattern); a
 stage declares what its Ray tasks need in `resources` (NeMo Curator's `Resources`).
 """

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from curation.config.manifest import Source
 from curation.config.base import StageConfig
-from curation.stages.base import Stage, StageOutput, row_error
+from curation.stages.base import Stage, StageOutput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -57,15 +57,7 @@ class Normalize(Stage[NormalizeConfig]):
     def process(self, table: pa.Table, source: Source) -> StageOutput:
         cfg = self.config
         is_code = source.languages == ["code"]
-        texts: list[str] = []
-        errors: list[str | None] = []
-        for t in table["text"].to_pylist():
-            try:
-                texts.append(self.normalize(t, is_code))
-                errors.append(None)
-            except Exception as e:  # noqa: BLE001 -- ftfy's heuristics on odd text: that document is quarantined
-                texts.append(t)
-                errors.append(row_error(e))
+        texts = [self.normalize(t, is_code) for t in table["text"].to_pylist()]
         reasons = [None if len(t.strip()) >= cfg.min_chars else "empty" for t in texts]
         table = table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string()))
-        return StageOutput(table, reasons, errors=errors)
+        return StageOutput(table, reasons)

@@ -24,6 +24,7 @@ from curation.bench._pages import find_pages, write_warc
 from curation.cli import cli
 from curation.config.manifest import Source
 from curation.engine.executor import TaskFailure, TasksFailed
+from curation.engine.task import process_guarded
 from curation.runner import run_pipeline
 from curation.stages import extract
 from curation.stages.quality import Quality, QualityConfig
@@ -170,14 +171,14 @@ def _debian_texts(n: int) -> list[str]:
 
 
 def test_quality_finds_the_one_document_a_filter_raises_on(monkeypatch) -> None:
-    """A filter judging a whole batch at once raises: the stage judges each document alone and reports the
-    error for the one that raised; the others get the verdicts they get without it."""
+    """A filter judging a whole batch at once raises: the engine gives the stage each document alone and
+    reports the error for the one that raised; the others get the verdicts they get without it."""
     texts = _debian_texts(6)
     table = pa.table({"text": texts, "language": ["en"] * 6, "metadata": pa.array([None] * 6, pa.string())})
     source = Source(id="s", name="s", languages=["en"], domain="web", licence="x", format="jsonl", location="-", fields={"text": "text"})
     stage = Quality(QualityConfig.model_validate({"sources": {"s": ["gopher"]}}))
-    clean = stage.process(table, source)
-    assert clean.errors == [None] * 6
+    no_failures, clean = process_guarded(stage, table, source)
+    assert no_failures is None
     real = GopherQuality.judge
 
     def judge(self, doc, src):
@@ -186,9 +187,13 @@ def test_quality_finds_the_one_document_a_filter_raises_on(monkeypatch) -> None:
         return real(self, doc, src)
 
     monkeypatch.setattr(GopherQuality, "judge", judge)
-    out = stage.process(table, source)
-    assert out.errors == [None, None, "ZeroDivisionError: division by zero", None, None, None]
-    assert [r for i, r in enumerate(out.reasons) if i != 2] == [r for i, r in enumerate(clean.reasons) if i != 2]
+    failures, out = process_guarded(stage, table, source)
+    assert failures["error"].to_pylist() == ["ZeroDivisionError: division by zero"]
+    assert failures["text"].to_pylist() == [texts[2]]
+    assert out.reasons == [r for i, r in enumerate(clean.reasons) if i != 2]
+    # a batch of that one document: quarantined too (nothing tells one bad document from a broken stage)
+    alone, nothing = process_guarded(stage, table.slice(2, 1), source)
+    assert alone["error"].to_pylist() == ["ZeroDivisionError: division by zero"] and nothing.table.num_rows == 0
 
 
 def _rows_by_origin(run) -> dict[str, dict]:

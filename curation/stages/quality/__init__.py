@@ -17,14 +17,14 @@ import pyarrow as pa
 from pydantic import model_validator
 
 from curation.config.manifest import Source
-from curation.stages.quality.base import Docs, QualityFilter, Verdict
+from curation.stages.quality.base import Docs, QualityFilter
 from curation.stages.quality.code import CodeConfig, CodeRules
 from curation.stages.quality.curate import Curate, CurateConfig
 from curation.stages.quality.edu import EduConfig, EduScore
 from curation.stages.quality.oscar import OscarAnnotations, OscarConfig
 from curation.stages.quality.web import C4, C4Config, FineWeb, FineWebConfig, GopherQuality, GopherQualityConfig, GopherRepetition, GopherRepetitionConfig
 from curation.config.base import StageConfig
-from curation.stages.base import Stage, StageOutput, row_error
+from curation.stages.base import Stage, StageOutput
 
 FILTERS: dict[str, type[QualityFilter[Any]]] = {f.name: f for f in (OscarAnnotations, Curate, GopherQuality, GopherRepetition, C4, FineWeb, EduScore, CodeRules)}
 
@@ -85,18 +85,14 @@ class Quality(Stage[QualityConfig]):
         reasons: list[str | None] = [None] * n
         scores: list[float | None] = [None] * n  # CURATE's score (the quality_score column)
         factors: list[dict[str, float] | None] = [None] * n
-        errors: list[str | None] = [None] * n
         alive = list(range(n))
         for name in self.config.chain_for(source):
             f = self.filters[name]
             if not alive or not f.applies_to(source):
                 continue
-            verdicts = _evaluate(f, docs.subset(alive) if len(alive) < n else docs, source)
+            verdicts = f.evaluate(docs.subset(alive) if len(alive) < n else docs, source)
             still = []
             for row, v in zip(alive, verdicts):
-                if isinstance(v, str):  # the filter raised on this document
-                    errors[row] = v
-                    continue
                 if name == Curate.name:
                     scores[row], factors[row] = v.score, v.factors
                 if v.keep:
@@ -110,21 +106,4 @@ class Quality(Stage[QualityConfig]):
                 table = table.set_column(table.schema.get_field_index(field), field, col)
             else:
                 table = table.append_column(field, col)
-        return StageOutput(table, reasons, errors=errors)
-
-
-def _evaluate(f: QualityFilter[Any], docs: Docs, source: Source) -> list[Verdict | str]:
-    """The filter's verdicts on the batch. Where the batch raises, each document is judged alone: one odd
-    document gets its error (a str, quarantined by the engine) instead of failing the batch (the JSONL
-    reader's bad-block fallback, for filters). Costs nothing while nothing raises."""
-    try:
-        return list(f.evaluate(docs, source))
-    except Exception:  # noqa: BLE001 -- which document raised is found below
-        pass
-    out: list[Verdict | str] = []
-    for i in range(len(docs)):
-        try:
-            out.append(f.evaluate(docs.subset([i]), source)[0])
-        except Exception as e:  # noqa: BLE001 -- any filter, any input: that document is quarantined
-            out.append(row_error(e))
-    return out
+        return StageOutput(table, reasons)
