@@ -16,6 +16,8 @@ from typing import BinaryIO, Callable, Iterator
 import zstandard
 
 CHUNK = 1 << 20
+HEAD = 4096  # bytes decompressed to tell a unit's start from magic bytes inside compressed data
+GZIP_MAGIC = b"\x1f\x8b\x08"
 BLOCK = 4 << 20  # bytes of whole lines parsed at once: big enough for the C parser, small for memory
 COMPRESSIONS = ("gzip", "zstd", "xz", "bz2")
 
@@ -153,7 +155,7 @@ def _frames(f: BinaryIO, new_decompressor: Callable, error: type[Exception] | tu
             try:
                 out = dobj.decompress(raw)
             except error as e:
-                after = _next_unit(f, member + 1, magic, new_decompressor, error) if magic else None
+                after = find_unit(f, member + 1, magic, _decompresses(new_decompressor, error)) if magic else None
                 if after is None:
                     raise TruncatedStream(f"corrupt {name} stream: {e}") from None
                 yield DamagedSpan(f"corrupt {name} {unit} at compressed offset {member}: {e}; {after - member} compressed bytes skipped to the next {unit}")
@@ -180,31 +182,41 @@ def _frames(f: BinaryIO, new_decompressor: Callable, error: type[Exception] | tu
         raise TruncatedStream(f"truncated {name} stream: the input ended inside a {unit}")
 
 
-def _next_unit(f: BinaryIO, pos: int, magic: bytes, new_decompressor: Callable, error: type[Exception] | tuple) -> int | None:
-    """Offset of the first unit start at or after pos whose first bytes decompress (magic bytes can occur
-    inside compressed data: decompressing rules that out)."""
-    while True:
+def find_unit(f: BinaryIO, pos: int, magic: bytes, accepts: Callable[[bytes], bool], end: int | None = None) -> int | None:
+    """Offset of the first `magic` at or after pos (and before end) where a compressed unit really starts:
+    `accepts` is given the next HEAD bytes from there (fewer at the end of the file), since magic bytes
+    also occur inside compressed data. None if there is none."""
+    while end is None or pos < end:
         f.seek(pos)
-        data = f.read(CHUNK + 64)
+        data = f.read(CHUNK + HEAD)
         if len(data) < len(magic):
             return None
         i = data.find(magic)
         while 0 <= i < CHUNK:
-            f.seek(pos + i)
-            try:
-                out = new_decompressor().decompress(f.read(4096))
-            except error:
-                out = None
-            if out is not None and (out or len(data) - i < 4096):
+            if end is not None and pos + i >= end:
+                return None
+            if accepts(data[i:i + HEAD]):
                 return pos + i
             i = data.find(magic, i + 1)
         if len(data) <= CHUNK:
             return None
         pos += CHUNK
+    return None
+
+
+def _decompresses(new_decompressor: Callable, error: type[Exception] | tuple) -> Callable[[bytes], bool]:
+    """Whether a unit's first bytes decompress (to something, unless the file ends within them)."""
+    def accepts(head: bytes) -> bool:
+        try:
+            out = new_decompressor().decompress(head)
+        except error:
+            return False
+        return bool(out) or len(head) < HEAD
+    return accepts
 
 
 _DECOMPRESSORS: dict[str, Callable[[BinaryIO], Iterator[bytes]]] = {
-    "gzip": lambda f: _frames(f, lambda: zlib.decompressobj(16 + zlib.MAX_WBITS), zlib.error, "gzip", "member", b"\x1f\x8b\x08"),
+    "gzip": lambda f: _frames(f, lambda: zlib.decompressobj(16 + zlib.MAX_WBITS), zlib.error, "gzip", "member", GZIP_MAGIC),
     "zstd": lambda f: _frames(f, zstandard.ZstdDecompressor().decompressobj, zstandard.ZstdError, "zstd", "frame", b"\x28\xb5\x2f\xfd"),
     "xz": lambda f: _frames(f, lzma.LZMADecompressor, lzma.LZMAError, "xz", "stream"),
     "bz2": lambda f: _frames(f, bz2.BZ2Decompressor, (OSError, ValueError), "bz2", "stream"),

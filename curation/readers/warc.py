@@ -24,12 +24,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from curation.core.schema import QUARANTINE_RAW_CAP
 from curation.readers.documents import DocumentBuilder
+from curation.readers.lines import GZIP_MAGIC, find_unit
 from curation.readers.parts import Part
 from curation.readers.warc_frames import TERMINATOR, Damage, Member, check_member, frame_at, resync, skip_blank, trailer_size
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-GZIP_MAGIC = b"\x1f\x8b\x08"
-SCAN = 1 << 20
 
 
 @dataclass
@@ -136,28 +135,15 @@ def _quarantine_member(builder: DocumentBuilder, offset: int, member: Member) ->
 
 
 def next_member(f: BinaryIO, pos: int, end: int | None) -> int | None:
-    """Offset of the first gzip member at or after pos (and before end) whose data starts a WARC record.
-    The magic bytes can occur inside compressed data; decompressing the candidate's first bytes rules that out."""
-    while end is None or pos < end:
-        f.seek(pos)
-        data = f.read(SCAN + 4096)
-        if not data:
-            return None
-        i = data.find(GZIP_MAGIC)
-        while 0 <= i < SCAN:
-            if end is not None and pos + i >= end:
-                return None
-            try:
-                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[i:i + 4096], 16)
-            except zlib.error:
-                head = b""
-            if head.startswith(b"WARC/"):
-                return pos + i
-            i = data.find(GZIP_MAGIC, i + 1)
-        if len(data) <= SCAN:
-            return None
-        pos += SCAN
-    return None
+    """Offset of the first gzip member at or after pos (and before end) whose data starts a WARC record."""
+    return find_unit(f, pos, GZIP_MAGIC, _starts_record, end)
+
+
+def _starts_record(head: bytes) -> bool:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16).startswith(b"WARC/")
+    except zlib.error:
+        return False
 
 
 def _fast_record(rec, offset: int) -> WarcRecord:
