@@ -150,9 +150,7 @@ def _json_decoders() -> dict[str, Callable[[Path], None]]:
 
 
 def _ours(fmt: str, path: Path) -> Callable[[Path], None]:
-    if fmt == "parquet":
-        fields = FieldMap(text="text", id="id", url="url")
-    elif fmt == "warc":
+    if fmt in ("parquet", "warc"):
         fields = FieldMap(text="text", id="id", url="url")
     else:
         fields = FieldMap(text="content", id="warc_headers.warc-record-id", url="warc_headers.warc-target-uri",
